@@ -1,0 +1,1 @@
+"""The ACD: routing core, state store and statistics."""

@@ -1,0 +1,1 @@
+"""IVR and ACD engine on Asterisk: the controller package."""

@@ -1,0 +1,120 @@
+"""The composition root: wires the config, the ARI connection and the flows into a running controller."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from typing import Any
+
+from . import log
+from .call import Call, CallRecord
+from .config import Config
+from .flows import Flow
+from .flows.builtin import EchoDigit
+from .pbx.ari import AriClient, AriRequestError, Event
+from .errors import AriUnavailable
+
+
+class Controller:
+    """Answers every call that enters our Stasis app and runs its flow, one task per call."""
+
+    def __init__(self, config: Config, flow: Flow | None = None, *, history: int = 10_000):
+        self.config = config
+        self.flow: Flow = flow or EchoDigit()
+        self.ari = AriClient(config.ari)
+        self.calls: dict[str, Call] = {}
+        self.tasks: dict[str, asyncio.Task[None]] = {}
+        self.finished: deque[CallRecord] = deque(maxlen=history)
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        async with self.ari:
+            try:
+                await self.ari.run(self.on_event, self.on_connect)
+            finally:
+                for task in list(self.tasks.values()):
+                    task.cancel()
+                await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+    # -- events --------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        kind = event["type"]
+        channel_id = _channel_of(event)
+        if kind == "StasisStart":
+            self._start(event["channel"])
+            return
+        call = self.calls.get(channel_id) if channel_id else None
+        if call is None:
+            return
+        call.feed(event)
+        if kind in ("StasisEnd", "ChannelDestroyed"):
+            self._ended(call)
+
+    async def on_connect(self) -> None:
+        """After (re)connecting: adopt calls still in our app, forget the ones that ended meanwhile."""
+        try:
+            app = await self.ari.get(f"/applications/{self.config.ari.app}")
+            live = set(app.get("channel_ids", [])) if app else set()
+            for channel_id in list(self.calls):
+                if channel_id not in live:
+                    self._ended(self.calls[channel_id])
+            for channel_id in live - set(self.calls):
+                channel = await self.ari.get(f"/channels/{channel_id}", missing_ok=True)
+                if channel:
+                    self._start(channel, resumed=True)
+        except (AriRequestError, AriUnavailable) as exc:
+            log.warning("ari.reattach_failed", reason=str(exc))
+        self.connected.set()
+
+    # -- call lifecycle ------------------------------------------------------
+    def _start(self, channel: dict[str, Any], *, resumed: bool = False) -> None:
+        if channel["id"] in self.calls:
+            return
+        call = Call(self.ari, channel, resumed=resumed)
+        self.calls[call.channel_id] = call
+        call.log("call.start", caller=call.record.caller, dialed=call.record.dialed,
+                 channel=call.record.channel, flow=self.flow.name, resumed=resumed)
+        self.tasks[call.channel_id] = asyncio.create_task(self._run(call), name=f"call-{call.channel_id}")
+
+    def _ended(self, call: Call) -> None:
+        """The channel left our app (caller hung up, or we did): cancel whatever the call was doing."""
+        if not call.hung_up:
+            call.hung_up = True
+            call.record.ended_by = "caller"
+            task = self.tasks.get(call.channel_id)
+            if task and not task.done():
+                task.cancel()
+
+    async def _run(self, call: Call) -> None:
+        try:
+            await self.flow.run(call)
+        except asyncio.CancelledError:
+            if not call.hung_up:
+                raise
+        except AriRequestError as exc:
+            if not (exc.status == 404 and call.hung_up):
+                call.record.error = str(exc)
+                log.error("call.failed", call=call.channel_id, reason=str(exc))
+        except Exception as exc:  # a bug in one call must not take down the others
+            call.record.error = repr(exc)
+            log.error("call.failed", call=call.channel_id, reason=repr(exc))
+        finally:
+            try:
+                await call.close()
+            except (AriRequestError, AriUnavailable) as exc:
+                log.warning("call.cleanup_failed", call=call.channel_id, reason=str(exc))
+            call.record.ended_at = time.time()
+            self.calls.pop(call.channel_id, None)
+            self.tasks.pop(call.channel_id, None)
+            self.finished.append(call.record)
+            call.log("call.end", ended_by=call.record.ended_by, digits="".join(call.record.digits),
+                     dtmf_to_prompt_ms=call.record.dtmf_to_prompt_ms, error=call.record.error or "")
+
+
+def _channel_of(event: Event) -> str | None:
+    if "channel" in event:
+        return event["channel"]["id"]
+    target = event.get("playback", {}).get("target_uri", "")
+    if target.startswith("channel:"):
+        return target[len("channel:"):]
+    return None

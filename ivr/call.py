@@ -1,0 +1,143 @@
+"""One live call in our Stasis application, as the flow code sees it.
+
+The controller feeds every ARI event about the channel into `Call.feed`; flow code
+awaits `answer`, `play`, `read_digit` and `hangup`. A caller hang-up cancels the
+call's task (see `ivr.app`), so flow code never has to check for it.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import log
+from .pbx.ari import AriClient, Event
+
+
+@dataclass
+class CallRecord:
+    """What happened on a call: kept by the controller for status, tests and benchmarks."""
+
+    call_id: str
+    channel: str
+    caller: str
+    dialed: str
+    started_at: float = field(default_factory=time.time)
+    resumed: bool = False
+    answered: bool = False
+    digits: list[str] = field(default_factory=list)
+    dtmf_to_prompt_ms: float | None = None
+    ended_by: str | None = None  # "caller" or "controller"
+    ended_at: float | None = None
+    error: str | None = None
+
+
+class Call:
+    def __init__(self, ari: AriClient, channel: dict[str, Any], *, resumed: bool = False):
+        self.ari = ari
+        self.channel_id: str = channel["id"]
+        self.language: str = channel.get("language") or "en"
+        self.record = CallRecord(
+            call_id=self.channel_id,
+            channel=channel.get("name", ""),
+            caller=channel.get("caller", {}).get("number", ""),
+            dialed=channel.get("dialplan", {}).get("exten", ""),
+            resumed=resumed,
+        )
+        self.digits: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
+        self.last_digit_at: float | None = None
+        self.hung_up = False
+        self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
+        self._playbacks: set[str] = set()
+
+    def log(self, name: str, **fields: object) -> None:
+        log.event(name, call=self.record.call_id, **fields)
+
+    # -- events in -----------------------------------------------------------
+    def feed(self, event: Event) -> None:
+        kind = event["type"]
+        now = asyncio.get_running_loop().time()
+        if kind == "ChannelDtmfReceived":
+            digit = event["digit"]
+            self.record.digits.append(digit)
+            self.last_digit_at = now
+            self.digits.put_nowait((digit, now))
+            self.log("call.dtmf", digit=digit)
+        elif kind == "PlaybackStarted" and self.last_digit_at is not None and self.record.dtmf_to_prompt_ms is None:
+            # How fast the caller hears us react to a key: the first prompt that starts after it.
+            self.record.dtmf_to_prompt_ms = round((now - self.last_digit_at) * 1000, 2)
+        for waiter in list(self._waiters):
+            matches, future = waiter
+            if not future.done() and matches(event):
+                future.set_result(event)
+                self._waiters.remove(waiter)
+
+    def _expect(self, matches: Callable[[Event], bool]) -> asyncio.Future[Event]:
+        future: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
+        self._waiters.append((matches, future))
+        return future
+
+    # -- commands out --------------------------------------------------------
+    @property
+    def _path(self) -> str:
+        return f"/channels/{self.channel_id}"
+
+    async def answer(self) -> None:
+        await self.ari.post(self._path + "/answer")
+        self.record.answered = True
+        self.log("call.answered", resumed=self.record.resumed)
+
+    async def play(self, media: str, *, interruptible: bool = False) -> str | None:
+        """Play `media` (e.g. `sound:hello-world`, `digits:42`) to the end.
+
+        With `interruptible`, a key pressed during the prompt stops it and is returned
+        (it stays consumed); otherwise returns None.
+        """
+        if interruptible and not self.digits.empty():
+            return self.digits.get_nowait()[0]
+        playback_id = uuid.uuid4().hex
+        finished = self._expect(lambda e: e["type"] == "PlaybackFinished" and e["playback"]["id"] == playback_id)
+        await self.ari.post(f"{self._path}/play/{playback_id}", params={"media": media, "lang": self.language})
+        self._playbacks.add(playback_id)
+        try:
+            if not interruptible:
+                await finished
+                return None
+            key = asyncio.ensure_future(self.digits.get())
+            done, _ = await asyncio.wait({finished, key}, return_when=asyncio.FIRST_COMPLETED)
+            if key in done:
+                await self._stop(playback_id)
+                return key.result()[0]
+            key.cancel()
+            return None
+        finally:
+            self._playbacks.discard(playback_id)
+
+    async def _stop(self, playback_id: str) -> None:
+        await self.ari.delete(f"/playbacks/{playback_id}", missing_ok=True)
+
+    async def read_digit(self, timeout: float) -> str | None:
+        """The next key the caller presses (including one pressed earlier), or None after `timeout` s."""
+        try:
+            digit, _ = await asyncio.wait_for(self.digits.get(), timeout)
+            return digit
+        except TimeoutError:
+            return None
+
+    async def hangup(self) -> None:
+        if not self.hung_up:
+            self.record.ended_by = self.record.ended_by or "controller"
+            self.hung_up = True
+            await self.ari.delete(self._path, missing_ok=True)
+
+    async def close(self) -> None:
+        """Leave nothing behind: stop our playbacks and hang the channel up if it is still there."""
+        for playback_id in list(self._playbacks):
+            await self._stop(playback_id)
+        await self.hangup()
+        for _, future in self._waiters:
+            future.cancel()
+        self._waiters.clear()

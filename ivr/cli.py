@@ -1,0 +1,101 @@
+"""The `ivr` command: parse arguments, call the app, print. Errors are one line and a non-zero exit."""
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from . import config as config_module
+from . import log
+from .errors import IvrError
+
+
+@click.group()
+@click.option("--config", "config_path", metavar="PATH", envvar="IVR_CONFIG",
+              help="Service config file (default ./ivr.yaml, or $IVR_CONFIG).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """IVR and ACD engine on Asterisk."""
+    ctx.obj = config_module.load(config_path)
+
+
+@cli.group()
+def pbx() -> None:
+    """The local Asterisk PBX under var/ (build, start, stop, inspect)."""
+
+
+def _local(ctx: click.Context):
+    from .pbx.local import LocalPbx
+    return LocalPbx(ctx.find_object(config_module.Config))
+
+
+@pbx.command()
+@click.pass_context
+def up(ctx: click.Context) -> None:
+    """Build (once) and start the local PBX; wait until ARI, AMI and SIP answer."""
+    _local(ctx).up()
+
+
+@pbx.command()
+@click.pass_context
+def down(ctx: click.Context) -> None:
+    """Stop the local PBX and undo its mounts."""
+    _local(ctx).down()
+
+
+@pbx.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Print version, uptime and active channels (exit 3 when stopped)."""
+    info = _local(ctx).status()
+    if info is None:
+        click.echo("PBX stopped")
+        sys.exit(3)
+    uptime = info["uptime_s"]
+    click.echo(f"PBX running (pid {info['pid']}): Asterisk {info['version']}, "
+               f"up {_duration(uptime) if uptime is not None else '?'}, {info['channels']} active channels")
+
+
+@pbx.command(name="cli")
+@click.argument("command")
+@click.pass_context
+def pbx_cli(ctx: click.Context, command: str) -> None:
+    """Run one Asterisk CLI COMMAND, e.g. `ivr pbx cli "core show channels"`."""
+    code, output = _local(ctx).cli(command)
+    click.echo(output.rstrip("\n"))
+    sys.exit(code)
+
+
+@cli.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Connect to Asterisk over ARI and run the IVR for every incoming call."""
+    from .app import Controller
+
+    config = ctx.find_object(config_module.Config)
+    log.setup(config.log.level)
+    log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source)
+    try:
+        asyncio.run(Controller(config).run())
+    except KeyboardInterrupt:
+        log.event("serve.stop")
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m{secs:02d}s" if hours else f"{minutes}m{secs:02d}s"
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except IvrError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,145 @@
+"""Service configuration: `ivr.yaml`, overridable by IVR_<SECTION>_<KEY> environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any, get_type_hints
+
+import yaml
+
+from .errors import ConfigError
+
+DEFAULT_PATH = Path("ivr.yaml")
+
+
+@dataclass
+class AriConfig:
+    url: str = "http://127.0.0.1:8088"
+    username: str = "ivr"
+    password: str = ""
+    app: str = "ivr"
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[-1].split("/")[0])
+
+
+@dataclass
+class AmiConfig:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "ivr"
+    password: str = ""
+
+
+@dataclass
+class SipConfig:
+    host: str = "127.0.0.1"
+    port: int = 5060
+    rtp_start: int = 10000
+    rtp_end: int = 20000
+    service_numbers: list[str] = field(default_factory=lambda: ["100"])
+
+
+@dataclass
+class PbxConfig:
+    root: str = "var/pbx"
+    cache: str = "/var/cache/ivr"
+    suite: str = "sid"
+
+
+@dataclass
+class AgentEndpoint:
+    id: str
+    password: str
+
+
+@dataclass
+class LogConfig:
+    level: str = "info"
+
+
+@dataclass
+class Config:
+    ari: AriConfig = field(default_factory=AriConfig)
+    ami: AmiConfig = field(default_factory=AmiConfig)
+    sip: SipConfig = field(default_factory=SipConfig)
+    pbx: PbxConfig = field(default_factory=PbxConfig)
+    agents: list[AgentEndpoint] = field(default_factory=list)
+    log: LogConfig = field(default_factory=LogConfig)
+    source: str = "<defaults>"
+
+
+def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the config file (IVR_CONFIG or ./ivr.yaml) and apply environment overrides."""
+    env = os.environ if env is None else env
+    path = Path(path or env.get("IVR_CONFIG") or DEFAULT_PATH)
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+            raise ConfigError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: expected a mapping of sections at the top level")
+    elif "IVR_CONFIG" in env or path != DEFAULT_PATH:
+        raise ConfigError(f"{path}: config file not found")
+    config = Config(source=str(path))
+    for f in fields(Config):
+        if f.name == "source" or f.name not in raw:
+            continue
+        setattr(config, f.name, _build(f.name, get_type_hints(Config)[f.name], raw[f.name], path))
+    _apply_env(config, env)
+    return config
+
+
+def _build(where: str, kind: Any, value: Any, path: Path) -> Any:
+    if kind == list[AgentEndpoint]:
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: {where}: expected a list")
+        return [_build(f"{where}[{i}]", AgentEndpoint, v, path) for i, v in enumerate(value)]
+    if is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {where}: expected a mapping")
+        hints = get_type_hints(kind)
+        known = {f.name for f in fields(kind)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ConfigError(f"{path}: {where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        try:
+            return kind(**{k: _coerce(f"{where}.{k}", hints[k], v, path) for k, v in value.items()})
+        except TypeError as exc:
+            raise ConfigError(f"{path}: {where}: {exc}") from None
+    return _coerce(where, kind, value, path)
+
+
+def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
+    if kind is int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}: {where}: expected a whole number, got {value!r}") from None
+    if kind is str:
+        if isinstance(value, (dict, list)) or value is None:
+            raise ConfigError(f"{path}: {where}: expected text, got {value!r}")
+        return str(value)
+    if kind == list[str]:
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ConfigError(f"{path}: {where}: expected a list, got {value!r}")
+        return [str(v) for v in value]
+    return value
+
+
+def _apply_env(config: Config, env: dict[str, str]) -> None:
+    for section in ("ari", "ami", "sip", "pbx", "log"):
+        obj = getattr(config, section)
+        hints = get_type_hints(type(obj))
+        for f in fields(obj):
+            name = f"IVR_{section}_{f.name}".upper()
+            if name in env:
+                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))

@@ -1,0 +1,13 @@
+"""IVR flows. A flow is anything with `async run(call)`; the controller picks one per call."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..call import Call
+
+
+class Flow(Protocol):
+    name: str
+
+    async def run(self, call: Call) -> None:
+        """Drive one call until it is handed off or hung up."""

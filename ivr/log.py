@@ -1,0 +1,48 @@
+"""Structured logs: one logfmt line per event (`ts=... level=... event=... call=...`)."""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+_log = logging.getLogger("ivr")
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    if text == "" or any(c in text for c in ' "=\n'):
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return text
+
+
+class LogfmtFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z"
+        fields = {"ts": ts, "level": record.levelname.lower(), "event": record.getMessage()}
+        fields.update(getattr(record, "fields", {}))
+        line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
+        if record.exc_info:
+            line += " error=" + _quote(self.formatException(record.exc_info).splitlines()[-1])
+        return line
+
+
+def setup(level: str = "info", stream=None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(LogfmtFormatter())
+    _log.handlers[:] = [handler]
+    _log.setLevel(level.upper())
+    _log.propagate = False
+
+
+def event(name: str, level: int = logging.INFO, **fields: object) -> None:
+    """Log one event with key=value fields."""
+    if _log.isEnabledFor(level):
+        _log.log(level, name, extra={"fields": fields})
+
+
+def warning(name: str, **fields: object) -> None:
+    event(name, logging.WARNING, **fields)
+
+
+def error(name: str, **fields: object) -> None:
+    event(name, logging.ERROR, **fields)

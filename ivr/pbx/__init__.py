@@ -1,0 +1,1 @@
+"""Everything that talks to Asterisk: ARI, AMI, and the local PBX we provision."""

@@ -1,0 +1,125 @@
+"""A thin asyncio client for the Asterisk REST Interface: REST commands and the event WebSocket.
+
+`AriClient.run()` keeps the event stream connected, reconnecting with backoff when
+Asterisk goes away, and calls `on_connect` after every (re)connection so the
+controller can re-attach to calls still in our Stasis application.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+
+from .. import log
+from ..config import AriConfig
+from ..errors import AriAuthError, AriUnavailable, IvrError
+
+Event = dict[str, Any]
+
+
+class AriRequestError(IvrError):
+    code = "ari.request"
+
+    def __init__(self, status: int, method: str, path: str, detail: str):
+        super().__init__(f"ARI {method} {path} answered {status}: {detail}")
+        self.status = status
+
+
+class AriClient:
+    def __init__(self, config: AriConfig, *, connections: int = 100):
+        self.config = config
+        self.base = config.url.rstrip("/") + "/ari"
+        self._auth = aiohttp.BasicAuth(config.username, config.password)
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "AriClient":
+        self._session = aiohttp.ClientSession(
+            auth=self._auth,
+            connector=aiohttp.TCPConnector(limit=self._connections),
+            timeout=aiohttp.ClientTimeout(total=10),
+        )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session:
+            await self._session.close()
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("AriClient used outside 'async with'")
+        return self._session
+
+    def _auth_error(self) -> AriAuthError:
+        return AriAuthError(
+            f"ARI at {self.config.url} refused user {self.config.username!r}: wrong username or password "
+            "(ari.username/ari.password in the config, or IVR_ARI_PASSWORD)"
+        )
+
+    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                      body: Any = None, missing_ok: bool = False) -> Any:
+        """Send one REST command; return the decoded JSON (None for 204, or for 404 when missing_ok)."""
+        params = {k: _param(v) for k, v in (params or {}).items() if v is not None}
+        try:
+            async with self.session.request(method, self.base + path, params=params, json=body) as resp:
+                if resp.status == 401:
+                    raise self._auth_error()
+                if resp.status == 404 and missing_ok:
+                    return None
+                if resp.status >= 400:
+                    raise AriRequestError(resp.status, method, path, " ".join((await resp.text()).split())[:200])
+                if resp.status == 204 or resp.content_length == 0:
+                    return None
+                return await resp.json(content_type=None)
+        except aiohttp.ClientConnectionError as exc:
+            raise AriUnavailable(f"ARI at {self.config.url} is unreachable: {exc}") from None
+
+    def get(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("POST", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("DELETE", path, **kw)
+
+    async def run(self, on_event: Callable[[Event], None], on_connect: Callable[[], Awaitable[None]],
+                  *, first_delay: float = 0.5, max_delay: float = 10.0) -> None:
+        """Stream events forever. Unreachable Asterisk: retry with backoff. Bad credentials: raise."""
+        url = self.base.replace("http", "ws", 1) + "/events"
+        delay = first_delay
+        while True:
+            try:
+                async with self.session.ws_connect(
+                    url, params={"app": self.config.app}, heartbeat=15, timeout=aiohttp.ClientWSTimeout(ws_close=5)
+                ) as ws:
+                    log.event("ari.connected", url=self.config.url, app=self.config.app)
+                    delay = first_delay
+                    await on_connect()
+                    async for msg in ws:
+                        if msg.type == aiohttp.WSMsgType.TEXT:
+                            on_event(json.loads(msg.data))
+                        elif msg.type == aiohttp.WSMsgType.ERROR:
+                            break
+                log.warning("ari.disconnected", url=self.config.url)
+            except aiohttp.WSServerHandshakeError as exc:
+                if exc.status == 401:
+                    raise self._auth_error() from None
+                log.warning("ari.unreachable", url=self.config.url, reason=f"HTTP {exc.status}",
+                            retry_in_s=round(delay, 2))
+            except (aiohttp.ClientError, OSError, AriUnavailable) as exc:
+                log.warning("ari.unreachable", url=self.config.url, reason=type(exc).__name__,
+                            retry_in_s=round(delay, 2))
+            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, max_delay)
+
+
+def _param(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
