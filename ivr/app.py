@@ -26,12 +26,15 @@ class Controller:
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.finished: deque[CallRecord] = deque(maxlen=history)
         self.connected = asyncio.Event()
+        self.stopping = False
 
     async def run(self) -> None:
         async with self.ari:
             try:
                 await self.ari.run(self.on_event, self.on_connect)
             finally:
+                # Calls stay in our Stasis app: the next controller re-attaches to them.
+                self.stopping = True
                 for task in list(self.tasks.values()):
                     task.cancel()
                 await asyncio.gather(*self.tasks.values(), return_exceptions=True)
@@ -89,7 +92,7 @@ class Controller:
         try:
             await self.flow.run(call)
         except asyncio.CancelledError:
-            if not call.hung_up:
+            if not (call.hung_up or self.stopping):
                 raise
         except AriRequestError as exc:
             if not (exc.status == 404 and call.hung_up):
@@ -99,6 +102,9 @@ class Controller:
             call.record.error = repr(exc)
             log.error("call.failed", call=call.channel_id, reason=repr(exc))
         finally:
+            if self.stopping:
+                call.log("call.detached")
+                return
             try:
                 await call.close()
             except (AriRequestError, AriUnavailable) as exc:

@@ -29,6 +29,7 @@ class CallRecord:
     resumed: bool = False
     answered: bool = False
     digits: list[str] = field(default_factory=list)
+    played: list[tuple[str, str]] = field(default_factory=list)  # (media, "finished" | "interrupted")
     dtmf_to_prompt_ms: float | None = None
     ended_by: str | None = None  # "caller" or "controller"
     ended_at: float | None = None
@@ -105,13 +106,19 @@ class Call:
         try:
             if not interruptible:
                 await finished
+                self.record.played.append((media, "finished"))
                 return None
             key = asyncio.ensure_future(self.digits.get())
-            done, _ = await asyncio.wait({finished, key}, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                done, _ = await asyncio.wait({finished, key}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not key.done():
+                    key.cancel()
             if key in done:
                 await self._stop(playback_id)
+                self.record.played.append((media, "interrupted"))
                 return key.result()[0]
-            key.cancel()
+            self.record.played.append((media, "finished"))
             return None
         finally:
             self._playbacks.discard(playback_id)

@@ -93,6 +93,8 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
             continue
         setattr(config, f.name, _build(f.name, get_type_hints(Config)[f.name], raw[f.name], path))
     _apply_env(config, env)
+    # Relative paths in the file are relative to the file, not to wherever the command runs.
+    config.pbx.root = str((path.parent / config.pbx.root).resolve())
     return config
 
 

@@ -1,0 +1,76 @@
+"""Run the controller on its own event loop in a background thread, so sync tests can drive calls."""
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..app import Controller
+from ..call import CallRecord
+from ..config import Config
+
+
+class ServeThread:
+    def __init__(self, config: Config, flow: Any = None):
+        self.config = config
+        self.flow = flow
+        self.controller: Controller | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.error: BaseException | None = None
+
+    def start(self, timeout: float = 10.0) -> "ServeThread":
+        self._thread = threading.Thread(target=self._main, name="ivr-serve", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError(f"the controller did not start: {self.error!r}")
+        self.call(self.controller.connected.wait, timeout)
+        return self
+
+    def _main(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        try:
+            self.loop.run_until_complete(self._run())
+        except BaseException as exc:  # noqa: BLE001 - reported to the test through .error
+            self.error = exc
+        finally:
+            self.loop.close()
+
+    async def _run(self) -> None:
+        self.controller = Controller(self.config, self.flow)
+        self._task = asyncio.current_task()
+        self._ready.set()
+        try:
+            await self.controller.run()
+        except asyncio.CancelledError:
+            pass
+
+    def call(self, fn: Callable[[], Any], timeout: float = 10.0) -> Any:
+        """Run a coroutine function on the controller's loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(fn(), self.loop).result(timeout)
+
+    def stop(self) -> None:
+        if self.loop and self._task and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._task.cancel)
+        if self._thread:
+            self._thread.join(10)
+
+    def wait_for_record(self, matches: Callable[[CallRecord], bool], timeout: float = 30.0) -> CallRecord:
+        """Poll, with a deadline, for a finished call that matches."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for record in list(self.controller.finished):
+                if matches(record):
+                    return record
+            time.sleep(0.05)
+        raise AssertionError(f"no finished call matched within {timeout} s; finished: {list(self.controller.finished)}")
+
+    def __enter__(self) -> "ServeThread":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
