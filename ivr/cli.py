@@ -67,6 +67,23 @@ def pbx_cli(ctx: click.Context, command: str) -> None:
     sys.exit(code)
 
 
+@pbx.command(name="config")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.pass_context
+def pbx_config(ctx: click.Context, out_dir: str) -> None:
+    """Write the rendered Asterisk configuration to OUT_DIR (for an Asterisk of your own)."""
+    from pathlib import Path
+
+    from .pbx.local import config_dir
+    from .pbx.render import render_config
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in render_config(config_dir(), ctx.find_object(config_module.Config)).items():
+        (out / name).write_text(text)
+    click.echo(f"wrote the Asterisk configuration to {out}")
+
+
 @cli.command()
 @click.pass_context
 def serve(ctx: click.Context) -> None:

@@ -25,7 +25,14 @@ from .render import render_config
 
 PACKAGES = ["asterisk", "asterisk-core-sounds-en-wav", "asterisk-core-sounds-en-gsm"]
 MIRROR = "http://deb.debian.org/debian"
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "asterisk-config"
+
+
+def config_dir() -> Path:
+    """The shipped `asterisk-config/`: beside the package in a checkout, else in the working directory."""
+    beside = Path(__file__).resolve().parents[2] / "asterisk-config"
+    return beside if beside.is_dir() else Path.cwd() / "asterisk-config"
+
+
 READY_MARK = ".ivr-root-ready"
 # (path inside the root, mount arguments). Asterisk needs /dev (null, urandom) and /proc.
 MOUNTS = [("dev", ["--bind", "/dev"]), ("proc", ["-t", "proc", "proc"])]
@@ -144,7 +151,7 @@ class LocalPbx:
         etc = self.root / "etc/asterisk"
         shutil.rmtree(etc, ignore_errors=True)
         etc.mkdir()
-        for name, text in render_config(CONFIG_DIR, self.config).items():
+        for name, text in render_config(config_dir(), self.config).items():
             (etc / name).write_text(text)
         uid, gid = self._asterisk_ids()
         for rel in ASTERISK_DIRS:

@@ -17,6 +17,7 @@ class SippResult:
     returncode: int
     successful: int
     failed: int
+    peak_concurrent: int
     output: str
 
 
@@ -56,13 +57,11 @@ def start_calls(scenario: str, *, target: str = "127.0.0.1:5060", service: str =
 
 def finish(proc: subprocess.Popen[str], stat_file: Path, timeout_s: float = 120.0) -> SippResult:
     output, _ = proc.communicate(timeout=timeout_s)
-    successful = failed = 0
-    if stat_file.exists():
-        rows = list(csv.DictReader(stat_file.open(), delimiter=";"))
-        if rows:
-            successful = int(rows[-1]["SuccessfulCall(C)"])
-            failed = int(rows[-1]["FailedCall(C)"])
-    return SippResult(proc.returncode, successful, failed, output)
+    rows = list(csv.DictReader(stat_file.open(), delimiter=";")) if stat_file.exists() else []
+    if not rows:
+        return SippResult(proc.returncode, 0, 0, 0, output)
+    return SippResult(proc.returncode, int(rows[-1]["SuccessfulCall(C)"]), int(rows[-1]["FailedCall(C)"]),
+                      max(int(row["CurrentCall"]) for row in rows), output)
 
 
 def place_calls(scenario: str, **kw) -> SippResult:

@@ -1,0 +1,81 @@
+"""The seam between flow nodes and a call.
+
+Flow nodes never touch ARI. They act on a `CallPort`, which the live engine implements
+over a real call (`ivr.flows.live`) and the offline simulator implements over scripted
+caller input. Everything a node may do to a caller goes through here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One thing the caller hears: text rendered by TTS (`say`) or a recorded sound (`play`).
+
+    `play` is an Asterisk sound name (`hello-world`, `digits/1`) or a file path relative
+    to the flows directory (`sounds/welcome.wav`).
+    """
+
+    say: str | None = None
+    play: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueRequest:
+    """What the flow asks of the ACD when it hands the caller over."""
+
+    queue: str
+    skills: dict[str, int] = field(default_factory=dict)  # skill -> minimum proficiency (1-5)
+    language: str = "en"
+    priority: int = 0  # higher is served first
+    customer: str = ""  # caller identity for history (caller number, account id...)
+    data: dict[str, Any] = field(default_factory=dict)  # call variables handed to the agent
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    url: str
+    timeout_s: float
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    json: Any = None
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    status: int  # 0 when the service did not answer in time or could not be reached
+    body: Any = None  # decoded JSON, or text
+
+
+class CallPort(Protocol):
+    language: str  # drives TTS voice and sound-file language; flows may change it
+    caller: str  # the caller's number
+    dialed: str  # the number the caller dialed
+
+    def now(self) -> datetime:
+        """The current time (injected in tests and the simulator; schedules use it)."""
+
+    async def prompt(self, prompts: list[Prompt], *, interruptible: bool) -> str | None:
+        """Play prompts in order. With `interruptible`, a key press stops them and is returned."""
+
+    async def read_digit(self, timeout_s: float) -> str | None:
+        """The next key pressed (including one pressed earlier and not yet read), or None on timeout."""
+
+    async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> str:
+        """Record the caller (ends with '#', silence or max_s); returns where the recording is."""
+
+    async def http(self, request: HttpRequest) -> HttpResult:
+        """A data dip. Never raises for network trouble: returns status 0 instead."""
+
+    async def queue(self, request: QueueRequest) -> str:
+        """Hand the caller to the ACD. Returns how it ended: 'answered', 'abandoned' or 'overflow'."""
+
+    async def transfer(self, target: str) -> None:
+        """Send the call to an endpoint (`agent1`) or number; the flow ends."""
+
+    async def hangup(self) -> None:
+        """End the call."""
