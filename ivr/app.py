@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from typing import Any
@@ -43,8 +44,13 @@ class Controller:
     def on_event(self, event: Event) -> None:
         kind = event["type"]
         channel_id = _channel_of(event)
+        log.event("ari.event", logging.DEBUG, type=kind, channel=channel_id or "")
         if kind == "StasisStart":
             self._start(event["channel"])
+            return
+        if kind == "ApplicationReplaced":
+            log.warning("ari.app_replaced", app=self.config.ari.app,
+                        reason="another controller connected with the same app name and now gets its calls")
             return
         call = self.calls.get(channel_id) if channel_id else None
         if call is None:

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from ivr import config as config_module
+from ivr import log
 from ivr.errors import IvrError
 
 ROOT = Path(__file__).resolve().parents[1]
+log.setup("info")  # the controller's event lines show up in a failing test's captured stderr
 
 
 @pytest.fixture(scope="session")

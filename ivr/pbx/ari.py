@@ -7,6 +7,7 @@ controller can re-attach to calls still in our Stasis application.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 from collections.abc import Awaitable, Callable
@@ -33,13 +34,14 @@ class AriClient:
     def __init__(self, config: AriConfig, *, connections: int = 100):
         self.config = config
         self.base = config.url.rstrip("/") + "/ari"
-        self._auth = aiohttp.BasicAuth(config.username, config.password)
+        token = base64.b64encode(f"{config.username}:{config.password}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
         self._connections = connections
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "AriClient":
         self._session = aiohttp.ClientSession(
-            auth=self._auth,
+            headers=self._headers,
             connector=aiohttp.TCPConnector(limit=self._connections),
             timeout=aiohttp.ClientTimeout(total=10),
         )
