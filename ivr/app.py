@@ -126,7 +126,7 @@ class Controller:
 def _channel_of(event: Event) -> str | None:
     if "channel" in event:
         return event["channel"]["id"]
-    target = event.get("playback", {}).get("target_uri", "")
+    target = (event.get("playback") or event.get("recording") or {}).get("target_uri", "")
     if target.startswith("channel:"):
         return target[len("channel:"):]
     return None

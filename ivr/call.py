@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import log
+from .errors import IvrError
 from .pbx.ari import AriClient, Event
+
+
+class CallError(IvrError):
+    code = "call.failed"
 
 
 @dataclass
@@ -133,6 +138,27 @@ class Call:
             return digit
         except TimeoutError:
             return None
+
+    async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> float:
+        """Record the caller into `name`.wav (ends on '#', silence or max_s); returns the seconds recorded."""
+        done = self._expect(lambda e: e["type"] in ("RecordingFinished", "RecordingFailed")
+                            and e["recording"]["name"] == name)
+        await self.ari.post(f"{self._path}/record", params={
+            "name": name, "format": "wav", "maxDurationSeconds": int(max_s), "maxSilenceSeconds": int(silence_s),
+            "beep": beep, "terminateOn": "#", "ifExists": "overwrite"})
+        event = await done
+        if event["type"] == "RecordingFailed":
+            raise CallError(f"recording {name} failed: {event['recording'].get('cause', 'unknown cause')}")
+        self.log("call.recorded", name=name, duration_s=event["recording"].get("duration", ""))
+        return float(event["recording"].get("duration") or 0)
+
+    async def continue_in_dialplan(self, context: str, extension: str) -> None:
+        """Leave our app for the dialplan (used for transfers); the call is no longer ours."""
+        self.record.ended_by = "transfer"
+        self.hung_up = True  # its StasisEnd is expected, not a caller hang-up
+        await self.ari.post(self._path + "/continue", params={"context": context, "extension": extension,
+                                                               "priority": 1})
+        self.log("call.transferred", context=context, extension=extension)
 
     async def hangup(self) -> None:
         if not self.hung_up:

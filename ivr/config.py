@@ -56,6 +56,25 @@ class AgentEndpoint:
 
 
 @dataclass
+class FlowsConfig:
+    dir: str = "flows"
+    default: str = "support-line"  # the flow for numbers without a route
+    routes: dict[str, str] = field(default_factory=dict)  # dialed number -> flow name
+
+
+@dataclass
+class MediaConfig:
+    """Directories the controller and Asterisk share, as each of them sees them."""
+
+    prompts_dir: str = "var/prompts"  # text-to-speech cache, written by the controller
+    recordings_dir: str = "recordings"  # written by Asterisk
+    pbx_prompts_dir: str = "/var/lib/ivr/prompts"
+    pbx_flows_dir: str = "/var/lib/ivr/flows"
+    pbx_recordings_dir: str = "/var/spool/asterisk/recording"  # where Asterisk keeps ARI recordings
+    voices: dict[str, str] = field(default_factory=lambda: {"en": "en-us", "fr": "fr-fr"})  # language -> voice
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -67,6 +86,8 @@ class Config:
     sip: SipConfig = field(default_factory=SipConfig)
     pbx: PbxConfig = field(default_factory=PbxConfig)
     agents: list[AgentEndpoint] = field(default_factory=list)
+    flows: FlowsConfig = field(default_factory=FlowsConfig)
+    media: MediaConfig = field(default_factory=MediaConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
 
@@ -94,7 +115,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         setattr(config, f.name, _build(f.name, get_type_hints(Config)[f.name], raw[f.name], path))
     _apply_env(config, env)
     # Relative paths in the file are relative to the file, not to wherever the command runs.
-    config.pbx.root = str((path.parent / config.pbx.root).resolve())
+    base = path.parent
+    config.pbx.root = str((base / config.pbx.root).resolve())
+    config.flows.dir = str((base / config.flows.dir).resolve())
+    config.media.prompts_dir = str((base / config.media.prompts_dir).resolve())
+    config.media.recordings_dir = str((base / config.media.recordings_dir).resolve())
     return config
 
 
@@ -128,6 +153,10 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
         if isinstance(value, (dict, list)) or value is None:
             raise ConfigError(f"{path}: {where}: expected text, got {value!r}")
         return str(value)
+    if kind == dict[str, str]:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {where}: expected a mapping, got {value!r}")
+        return {str(k): str(v) for k, v in value.items()}
     if kind == list[str]:
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -138,10 +167,10 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):
             name = f"IVR_{section}_{f.name}".upper()
-            if name in env:
+            if name in env and hints[f.name] != dict[str, str]:
                 setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))

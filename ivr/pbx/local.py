@@ -34,8 +34,6 @@ def config_dir() -> Path:
 
 
 READY_MARK = ".ivr-root-ready"
-# (path inside the root, mount arguments). Asterisk needs /dev (null, urandom) and /proc.
-MOUNTS = [("dev", ["--bind", "/dev"]), ("proc", ["-t", "proc", "proc"])]
 # Directories Asterisk writes to: they must belong to the asterisk user inside the root.
 ASTERISK_DIRS = ["etc/asterisk", "var/lib/asterisk", "var/log/asterisk", "var/spool/asterisk",
                  "var/cache/asterisk", "run/asterisk"]
@@ -174,12 +172,27 @@ class LocalPbx:
             points = [line.split()[1] for line in mounts]
         return [p for p in points if p.startswith(prefix)]
 
+    def mounts(self) -> list[tuple[str, list[str]]]:
+        """(path inside the root, mount arguments): what Asterisk needs, and the directories it shares with us."""
+        media = self.config.media
+        return [
+            ("dev", ["--bind", "/dev"]),  # /dev/null, /dev/urandom
+            ("proc", ["-t", "proc", "proc"]),
+            (media.pbx_prompts_dir.lstrip("/"), ["--bind", media.prompts_dir]),
+            (media.pbx_flows_dir.lstrip("/"), ["--bind", "-o", "ro", self.config.flows.dir]),
+            (media.pbx_recordings_dir.lstrip("/"), ["--bind", media.recordings_dir]),
+        ]
+
     def _mount(self) -> None:
         mounted = set(self._mounted())
-        for rel, args in MOUNTS:
+        uid, gid = self._asterisk_ids()
+        for host_dir in (self.config.media.prompts_dir, self.config.media.recordings_dir, self.config.flows.dir):
+            Path(host_dir).mkdir(parents=True, exist_ok=True)
+        os.chown(self.config.media.recordings_dir, uid, gid)  # Asterisk writes recordings there
+        for rel, args in self.mounts():
             point = self.root / rel
             if str(point) not in mounted:
-                point.mkdir(exist_ok=True)
+                point.mkdir(parents=True, exist_ok=True)
                 _run(["mount", *args, str(point)], f"mounting {rel}")
 
     def _unmount(self) -> None:

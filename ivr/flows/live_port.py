@@ -1,0 +1,129 @@
+"""`CallPort` over a live call: what flow nodes do becomes ARI commands on a real channel."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Protocol
+
+import aiohttp
+
+from .. import log
+from ..call import Call
+from ..config import Config
+from ..prompts.tts import Tts
+from .port import HttpRequest, HttpResult, Prompt, QueueRequest
+
+AUDIO_FILE = re.compile(r"\.(wav|gsm|sln|sln16|ulaw|alaw|g722)$", re.IGNORECASE)
+TRANSFER_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+TRANSFER_CONTEXT = "ivr-transfer"
+
+
+class QueueHandoff(Protocol):
+    """Where the flow's `queue` node hands a caller: the ACD plugs in here."""
+
+    async def enqueue(self, call: Call, request: QueueRequest) -> str:
+        """Keep the caller until the interaction ends; return 'answered', 'abandoned' or 'overflow'."""
+
+
+class LiveCallPort:
+    def __init__(self, call: Call, config: Config, tts: Tts, http: aiohttp.ClientSession,
+                 handoff: QueueHandoff, clock: Callable[[], datetime]):
+        self.call = call
+        self.config = config
+        self.tts = tts
+        self.http_session = http
+        self.handoff = handoff
+        self.clock = clock
+
+    @property
+    def language(self) -> str:
+        return self.call.language
+
+    @language.setter
+    def language(self, value: str) -> None:
+        self.call.language = value
+
+    @property
+    def caller(self) -> str:
+        return self.call.record.caller
+
+    @property
+    def dialed(self) -> str:
+        return self.call.record.dialed
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    async def media(self, prompt: Prompt) -> str:
+        """The ARI media URI of one prompt."""
+        if prompt.say is not None:
+            return await self.tts.media(prompt.say, self.language)
+        sound = prompt.play or ""
+        if AUDIO_FILE.search(sound):  # a file shipped beside the flows, as Asterisk sees that directory
+            stem = PurePosixPath(sound).with_suffix("")
+            return f"sound:{self.config.media.pbx_flows_dir.rstrip('/')}/{stem}"
+        return f"sound:{sound}"
+
+    async def prompt(self, prompts: list[Prompt], *, interruptible: bool) -> str | None:
+        for prompt in prompts:
+            digit = await self.call.play(await self.media(prompt), interruptible=interruptible)
+            if digit is not None:
+                return digit
+        return None
+
+    async def read_digit(self, timeout_s: float) -> str | None:
+        return await self.call.read_digit(timeout_s)
+
+    async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> str:
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "message"
+        relative = f"{safe}-{self.call.record.call_id.replace('.', '-')}-{uuid.uuid4().hex[:6]}"
+        await self.call.record(relative, max_s=max_s, silence_s=silence_s, beep=beep)
+        return f"{self.config.media.recordings_dir}/{relative}.wav"
+
+    async def http(self, request: HttpRequest) -> HttpResult:
+        try:
+            async with self.http_session.request(
+                request.method, request.url, params=request.params or None, json=request.json,
+                headers=request.headers or None, timeout=aiohttp.ClientTimeout(total=request.timeout_s),
+            ) as response:
+                text = await response.text()
+                try:
+                    body = json.loads(text)
+                except ValueError:
+                    body = text
+                return HttpResult(response.status, body)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            self.call.log("call.http_failed", url=request.url, reason=type(exc).__name__)
+            return HttpResult(0, None)
+
+    async def queue(self, request: QueueRequest) -> str:
+        self.call.log("call.queue", queue=request.queue, priority=request.priority, language=request.language,
+                      skills=",".join(f"{k}>={v}" for k, v in request.skills.items()))
+        return await self.handoff.enqueue(self.call, request)
+
+    async def transfer(self, target: str) -> None:
+        if not TRANSFER_TARGET.match(target):
+            raise ValueError(f"transfer target {target!r} is not an endpoint name or number")
+        await self.call.continue_in_dialplan(TRANSFER_CONTEXT, target)
+
+    async def hangup(self) -> None:
+        await self.call.hangup()
+
+
+class NoAcdHandoff:
+    """Until the ACD runs on live calls: tell the caller no agent can take the call, report overflow."""
+
+    MESSAGE = "All of our agents are busy. Please call again later."
+
+    def __init__(self, tts: Tts):
+        self.tts = tts
+
+    async def enqueue(self, call: Call, request: QueueRequest) -> str:
+        log.warning("acd.unavailable", call=call.record.call_id, queue=request.queue)
+        await call.play(await self.tts.media(self.MESSAGE, call.language))
+        return "overflow"

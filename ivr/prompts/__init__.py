@@ -1,0 +1,1 @@
+"""Prompt audio: text-to-speech rendering and the files Asterisk plays."""
