@@ -31,6 +31,7 @@ class Controller:
 
     async def run(self) -> None:
         async with self.ari:
+            await self.flow.start()
             try:
                 await self.ari.run(self.on_event, self.on_connect)
             finally:
@@ -39,6 +40,7 @@ class Controller:
                 for task in list(self.tasks.values()):
                     task.cancel()
                 await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+                await self.flow.stop()
 
     # -- events --------------------------------------------------------------
     def on_event(self, event: Event) -> None:

@@ -36,7 +36,9 @@ class CallRecord:
     digits: list[str] = field(default_factory=list)
     played: list[tuple[str, str]] = field(default_factory=list)  # (media, "finished" | "interrupted")
     dtmf_to_prompt_ms: float | None = None
-    ended_by: str | None = None  # "caller" or "controller"
+    flow: str | None = None
+    outcome: Any = None  # the flow's Outcome
+    ended_by: str | None = None  # "caller", "controller" or "transfer"
     ended_at: float | None = None
     error: str | None = None
 

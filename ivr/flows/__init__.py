@@ -9,5 +9,11 @@ from ..call import Call
 class Flow(Protocol):
     name: str
 
+    async def start(self) -> None:
+        """Acquire what calls share (HTTP sessions, file watchers) on the controller's loop."""
+
+    async def stop(self) -> None:
+        """Release what `start` acquired."""
+
     async def run(self, call: Call) -> None:
         """Drive one call until it is handed off or hung up."""

@@ -16,6 +16,12 @@ DIGIT_TIMEOUT_S = 6.0
 class EchoDigit:
     name = "echo-digit"
 
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
     async def run(self, call: Call) -> None:
         await call.answer()
         digit = await call.play(PROMPT, interruptible=True) or await call.read_digit(DIGIT_TIMEOUT_S)

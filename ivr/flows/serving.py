@@ -1,0 +1,137 @@
+"""YAML flows on live calls: the flows directory as the server sees it, and the per-call runner.
+
+`FlowLibrary` validates the whole directory with the same loader as `ivr flows check`,
+and reloads it when a file changes. A call runs to its end on the version it started
+with; an invalid edit is refused with the checker's messages and the previous version
+keeps serving.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import aiohttp
+
+from .. import log
+from ..call import Call
+from ..config import Config
+from ..errors import IvrError
+from ..prompts.tts import Tts
+from .live_port import LiveCallPort, NoAcdHandoff, QueueHandoff
+from .loader import LoadResult, load_flows, read_queue_names
+from .runner import ERROR, FlowRunner
+
+
+class FlowsRefused(IvrError):
+    code = "flows.invalid"
+
+
+class FlowLibrary:
+    def __init__(self, directory: str | Path, *, known_queues: set[str] | None = None,
+                 known_sounds: set[str] | None = None):
+        self.directory = Path(directory)
+        self.known_queues = known_queues
+        self.known_sounds = known_sounds
+        self.current: LoadResult | None = None
+        self._snapshot: tuple = ()
+
+    def _files(self) -> tuple:
+        entries = []
+        for path in sorted(self.directory.rglob("*")):
+            if path.is_file():
+                stat = path.stat()
+                entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(entries)
+
+    def _load(self) -> LoadResult:
+        return load_flows(self.directory, known_queues=self.known_queues, known_sounds=self.known_sounds)
+
+    def load(self) -> LoadResult:
+        """The first load: errors refuse to start, with one line per problem."""
+        self._snapshot = self._files()
+        result = self._load()
+        if result.has_errors:
+            raise FlowsRefused("\n".join(str(problem) for problem in result.errors))
+        for warning in result.warnings:
+            log.warning("flows.warning", problem=str(warning))
+        self.current = result
+        log.event("flows.loaded", dir=str(self.directory), flows=",".join(sorted(result.flows)))
+        return result
+
+    def refresh(self) -> bool:
+        """Reload if any file changed; True when a new version now serves."""
+        snapshot = self._files()
+        if snapshot == self._snapshot:
+            return False
+        self._snapshot = snapshot
+        result = self._load()
+        if result.has_errors:
+            for problem in result.errors:
+                log.error("flows.reload_refused", problem=str(problem))
+            return False
+        self.current = result
+        log.event("flows.reloaded", flows=",".join(sorted(result.flows)))
+        return True
+
+    async def watch(self, interval_s: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            await asyncio.to_thread(self.refresh)
+
+
+def pbx_sound_names(config: Config) -> set[str] | None:
+    """Sound names the local PBX has in English (for checking `play:`), or None without a local PBX."""
+    sounds = Path(config.pbx.root) / "root/usr/share/asterisk/sounds/en_US_f_Allison"
+    if not sounds.is_dir():
+        return None
+    return {str(path.relative_to(sounds).with_suffix("")) for path in sounds.rglob("*") if path.is_file()}
+
+
+class FlowService:
+    """The controller's flow: pick a flow by dialed number, run it on a `LiveCallPort`."""
+
+    name = "yaml"
+
+    def __init__(self, config: Config, library: FlowLibrary, *, handoff: QueueHandoff | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        self.config = config
+        self.library = library
+        self.tts = Tts(config.media.prompts_dir, config.media.pbx_prompts_dir, config.media.voices)
+        self.handoff = handoff or NoAcdHandoff(self.tts)
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._http: aiohttp.ClientSession | None = None
+        self._watcher: asyncio.Task[None] | None = None
+
+    @classmethod
+    def from_config(cls, config: Config, **kw) -> "FlowService":
+        queues = read_queue_names(Path(config.source).parent / "acd.yaml")
+        library = FlowLibrary(config.flows.dir, known_queues=queues, known_sounds=pbx_sound_names(config))
+        library.load()
+        return cls(config, library, **kw)
+
+    async def start(self) -> None:
+        self._http = aiohttp.ClientSession()
+        self._watcher = asyncio.create_task(self.library.watch(), name="flows-watch")
+
+    async def stop(self) -> None:
+        if self._watcher:
+            self._watcher.cancel()
+        if self._http:
+            await self._http.close()
+
+    def flow_for(self, dialed: str) -> str:
+        return self.config.flows.routes.get(dialed, self.config.flows.default)
+
+    async def run(self, call: Call) -> None:
+        flows = self.library.current  # this call keeps this version, whatever reloads meanwhile
+        name = self.flow_for(call.record.dialed)
+        await call.answer()
+        port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock)
+        outcome = await FlowRunner(flows, port).run(name)
+        call.record.flow = name
+        call.record.outcome = outcome
+        if outcome.kind == ERROR:
+            call.record.error = f"{outcome.error_code}: {outcome.error}"
+        call.log("call.flow_end", flow=name, outcome=outcome.describe(), path=">".join(outcome.visited))
