@@ -34,15 +34,19 @@ def sipp_binary() -> str:
     return path
 
 
-def start_calls(scenario: str, *, target: str = "127.0.0.1:5060", service: str = "100", calls: int = 1,
+def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service: str = "100", calls: int = 1,
                 rate: float | None = None, limit: int | None = None, pause_ms: int = 2000,
                 media_port: int = 40000, timeout_s: float = 60.0,
-                workdir: Path | None = None) -> tuple[subprocess.Popen[str], Path]:
-    """Start SIPp in the background; returns the process and its statistics file."""
+                workdir: Path | None = None, caller: str = "5550100") -> tuple[subprocess.Popen[str], Path]:
+    """Start SIPp in the background; returns the process and its statistics file.
+
+    `scenario` is the name of a shipped scenario or the path of a scenario file.
+    """
     workdir = workdir or Path(tempfile.mkdtemp(prefix="sipp-"))
     stat_file = workdir / "stats.csv"
     cmd = [
-        sipp_binary(), target, "-sf", str(SCENARIOS / f"{scenario}.xml"), "-s", service,
+        sipp_binary(), target, "-sf", str(scenario if isinstance(scenario, Path) else SCENARIOS / f"{scenario}.xml"),
+        "-s", service, "-key", "caller", caller,
         "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(media_port),
         "-m", str(calls), "-d", str(pause_ms), "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
         "-trace_stat", "-stf", str(stat_file), "-fd", "1",
@@ -64,7 +68,7 @@ def finish(proc: subprocess.Popen[str], stat_file: Path, timeout_s: float = 120.
                       max(int(row["CurrentCall"]) for row in rows), output)
 
 
-def place_calls(scenario: str, **kw) -> SippResult:
+def place_calls(scenario: str | Path, **kw) -> SippResult:
     """Run a scenario to the end (blocking)."""
     timeout_s = kw.get("timeout_s", 60.0)
     proc, stat_file = start_calls(scenario, **kw)
