@@ -39,10 +39,17 @@ class Trace:
         return step.node if step.flow == self.entry_flow else f"{step.flow}:{step.node}"
 
     def lines(self) -> list[str]:
-        """A readable account of the run, one line per step."""
-        out = []
-        for step in self.steps:
-            if step.kind == NODE:
+        """A readable account of the run, one line per step (keys typed in a row share a line)."""
+        out: list[str] = []
+        typed = ""
+        for index, step in enumerate(self.steps):
+            if step.kind == KEY and len(step.text) == 1:
+                typed += step.text
+                after = self.steps[index + 1] if index + 1 < len(self.steps) else None
+                if after is None or after.kind != KEY or len(after.text) != 1 or after.node != step.node:
+                    out.append(f"   presses: {typed}")
+                    typed = ""
+            elif step.kind == NODE:
                 out.append(f"-> {self.label(step)} ({step.text})")
             elif step.kind == HEAR:
                 out.append(f"   hears: {step.text}")
