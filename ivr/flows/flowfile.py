@@ -23,7 +23,8 @@ def read_flow_file(path: Path, display: str) -> tuple[Flow | None, set[str], lis
     raw_nodes = doc.data.get("nodes") if isinstance(doc.data.get("nodes"), dict) else {}
     kinds, problems = _node_kinds(raw_nodes, doc)
     broken = {node_id for node_id in raw_nodes if node_id not in kinds}
-    found = validate(doc, "flow", skip=frozenset(("nodes", node_id) for node_id in broken))
+    kindless = {node_id for node_id in broken if isinstance(raw_nodes[node_id], dict) and raw_nodes[node_id]}
+    found = validate(doc, "flow", skip=frozenset(("nodes", node_id) for node_id in kindless))
     problems += [problem for _, problem in found]
     bad_paths = [path for path, _ in found]
     broken |= {node_id for node_id in raw_nodes if _under(("nodes", node_id), bad_paths)}
@@ -62,7 +63,7 @@ def _node_kinds(raw_nodes: dict[str, Any], doc: SourceDoc) -> tuple[dict[str, st
         path: Path_ = ("nodes", node_id)
         if not present:
             first = next(iter(raw))
-            close = difflib.get_close_matches(first, REGISTRY, n=1)
+            close = difflib.get_close_matches(first, REGISTRY, n=1, cutoff=0.5)
             hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(REGISTRY))})"
             problems.append(doc.problem(path + (first,), "flow.unknown-kind",
                                         f"unknown node kind '{first}' in node '{node_id}'{hint}", on_key=True))
