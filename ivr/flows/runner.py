@@ -88,9 +88,9 @@ class FlowRunner:
                 step_node = current.nodes.get(node_id)
                 if step_node is None:
                     raise FlowError(f"flow '{flow_name}' has no node '{node_id}'", "flow.unknown-target")
-                steps += 1
-                if steps > self.max_steps:
+                if steps == self.max_steps:
                     raise FlowError(f"more than {self.max_steps} steps: the flow seems to loop", "flow.max-steps")
+                steps += 1
                 ctx.flow, ctx.node_id = current, node_id
                 trace.add(NODE, flow_name, node_id, step_node.kind)
                 after = await step_node.run(ctx)
