@@ -23,7 +23,7 @@ def read_flow_file(path: Path, display: str) -> tuple[Flow | None, set[str], lis
     raw_nodes = doc.data.get("nodes") if isinstance(doc.data.get("nodes"), dict) else {}
     kinds, problems = _node_kinds(raw_nodes, doc)
     broken = {node_id for node_id in raw_nodes if node_id not in kinds}
-    kindless = {node_id for node_id in broken if isinstance(raw_nodes[node_id], dict) and raw_nodes[node_id]}
+    kindless = {node_id for node_id in broken if isinstance(raw_nodes[node_id], dict)}
     found = validate(doc, "flow", skip=frozenset(("nodes", node_id) for node_id in kindless))
     problems += [problem for _, problem in found]
     bad_paths = [path for path, _ in found]
@@ -55,8 +55,13 @@ def _node_kinds(raw_nodes: dict[str, Any], doc: SourceDoc) -> tuple[dict[str, st
     """Each node's kind: the one key that names a kind (`queue` may also carry a `language`)."""
     kinds, problems = {}, []
     for node_id, raw in raw_nodes.items():
-        if not isinstance(raw, dict) or not raw:
+        if not isinstance(raw, dict):
             continue  # the schema reports it
+        if not raw:
+            problems.append(doc.problem(("nodes", node_id), "flow.unknown-kind",
+                                        f"node '{node_id}' is empty: give it a kind ({', '.join(sorted(REGISTRY))})",
+                                        on_key=True))
+            continue
         present = [key for key in raw if key in REGISTRY]
         present = [key for key in present if not any(key in REGISTRY[host].schema()["properties"]
                                                      for host in present if host != key)]

@@ -352,3 +352,10 @@ def test_given_problems_then_each_has_a_stable_code(flow_dir):
         """)
     codes = sorted(p.code for p in flow_dir.load().problems)
     assert codes == ["flow.unknown-flow", "flow.unknown-target", "flow.unreachable"]
+
+
+def test_given_an_empty_node_when_loaded_then_it_is_asked_for_a_kind(flow_dir):
+    flow_dir.write("empty.yaml", "start: a\nnodes:\n  a: {}\n")
+    problems = flow_dir.problems()
+    assert problems == ["flows/empty.yaml:3:3: error: node 'a' is empty: give it a kind (branch, gather, goto, "
+                        "hangup, http, language, menu, play, queue, record, say, schedule, set, switch, transfer)"]
