@@ -9,7 +9,7 @@ from .languages import is_known_language
 from .model import Flow, FlowTest, Node, ParseContext
 from .nodes import REGISTRY
 from .problems import Problem
-from .schema import flow_schema, validate
+from .schema import validate
 from .source import Path_, SourceDoc, read_yaml
 
 

@@ -113,10 +113,6 @@ class ParseContext:
             self.error(path, exc.code, str(exc))
             return None
 
-    def targets(self, node: Any, *keys: str) -> list[Target]:
-        """Targets held in attributes named like `keys` (skipping unset ones)."""
-        return [Target(getattr(node, key), self.path(key)) for key in keys if getattr(node, key, None)]
-
 
 @dataclass(frozen=True)
 class FlowTest:
