@@ -1,4 +1,8 @@
-"""IVR flows. A flow is anything with `async run(call)`; the controller picks one per call."""
+"""IVR flows. A flow is anything with `async run(call)`; the controller picks one per call.
+
+YAML flows (docs/flows.md) are loaded and validated by `loader.load_flows` and run on a
+`CallPort` by `runner.FlowRunner`.
+"""
 from __future__ import annotations
 
 from typing import Protocol

@@ -1,0 +1,103 @@
+"""What a caller hears: `say` text (spoken by TTS) and `play` sounds, as written in flow files.
+
+    prompt: "Welcome"                                   # text, spoken in the call's language
+    prompt: {say: {en: "Welcome", fr: "Bienvenue"}}     # text per language
+    prompt: [{play: hello-world}, {say: "to Acme"}]     # several, in order
+
+A `play` is either an Asterisk sound name (`hello-world`, `digits/1`; Asterisk picks the
+call language's folder) or, when it ends in an audio file extension, a file path relative
+to the flows directory (`sounds/welcome.wav`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .expr import Lookup
+from .languages import base_language, is_known_language
+from .model import Reference
+from .port import Prompt
+from .problems import FlowError
+from .source import Path_
+from .template import check_template, render
+
+AUDIO_EXTENSIONS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16", ".g722", ".g729", ".mp3")
+
+SAY_SCHEMA: dict = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "minLength": 1},
+         "propertyNames": {"pattern": r"^[a-z]{2}([_-][A-Z]{2})?$"}},
+    ],
+    "x-expected": "text, or a mapping of language code to text",
+}
+PLAY_SCHEMA: dict = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9_./-]+$",
+                     "x-expected": "a sound name or a file path (letters, digits, '_', '-', '.', '/')"}
+PROMPT_ITEM_SCHEMA: dict = {
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {"type": "object", "additionalProperties": False, "required": ["say"], "properties": {"say": SAY_SCHEMA}},
+        {"type": "object", "additionalProperties": False, "required": ["play"], "properties": {"play": PLAY_SCHEMA}},
+    ],
+    "x-expected": "text, {say: ...} or {play: ...}",
+}
+PROMPTS_SCHEMA: dict = {
+    "anyOf": [PROMPT_ITEM_SCHEMA, {"type": "array", "minItems": 1, "items": PROMPT_ITEM_SCHEMA}],
+    "x-expected": "text, {say: ...}, {play: ...} or a list of them",
+}
+
+
+def is_sound_file(play: str) -> bool:
+    return play.lower().endswith(AUDIO_EXTENSIONS)
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """One prompt as written: `say` text per language ("" key = any language), or a `play` sound."""
+
+    say: dict[str, str] | None = None
+    play: str | None = None
+    path: Path_ = ()
+
+    def render(self, language: str, lookup: Lookup) -> Prompt:
+        if self.play is not None:
+            return Prompt(play=self.play)
+        return Prompt(say=render(self.text_for(language), lookup))
+
+    def text_for(self, language: str) -> str:
+        texts = self.say or {}
+        for key in (language, base_language(language), ""):
+            if key in texts:
+                return texts[key]
+        return next(iter(texts.values()))
+
+    def references(self) -> list[Reference]:
+        if self.play is None:
+            return []
+        return [Reference("sound", self.play, self.path)]
+
+
+def parse_say(raw: Any, path: Path_) -> PromptSpec:
+    """Raises FlowError on a bad template or an unknown language code."""
+    texts = {"": raw} if isinstance(raw, str) else dict(raw)
+    for code in texts:
+        if code and not is_known_language(code):
+            raise FlowError(f"unknown language code '{code}'", "flow.unknown-language")
+    for text in texts.values():
+        check_template(text)
+    return PromptSpec(say=texts, path=path)
+
+
+def parse_prompts(raw: Any, path: Path_) -> list[PromptSpec]:
+    """A schema-valid PROMPTS_SCHEMA value as specs. Raises FlowError on a bad template."""
+    items = raw if isinstance(raw, list) else [raw]
+    paths = [path + (i,) for i in range(len(items))] if isinstance(raw, list) else [path]
+    specs = []
+    for item, item_path in zip(items, paths):
+        if isinstance(item, str):
+            specs.append(parse_say(item, item_path))
+        elif "say" in item:
+            specs.append(parse_say(item["say"], item_path + ("say",)))
+        else:
+            specs.append(PromptSpec(play=item["play"], path=item_path + ("play",)))
+    return specs
