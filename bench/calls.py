@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Real calls through the local PBX and `ivr serve`: prompt, DTMF 1, reply prompt, hang up.
 
+The call runs a flow (`--flow`, default the `echo-digit` line test) over real SIP.
+
 Places calls with SIPp at --rate calls/s, at most --concurrent at once, and prints one
 comparable last line:
   calls=<placed> ok=<completed> failed=<n> controller_cpu_s_per_call=<x> dtmf_to_prompt_p50_ms=<x> dtmf_to_prompt_p99_ms=<x>
@@ -46,11 +48,16 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="new calls per second (default 20)")
     parser.add_argument("--calls", type=int, help="calls to place (default 3 x --concurrent)")
     parser.add_argument("--pause-ms", type=int, default=2500, help="caller listens this long, then presses 1")
+    parser.add_argument("--flow", default="echo-digit",
+                        help="flow to call; dials a service number routed to it (default echo-digit)")
     parser.add_argument("--config", default=str(ROOT / "ivr.yaml"))
     args = parser.parse_args()
     calls = args.calls or 3 * args.concurrent
 
     config = config_module.load(args.config)
+    numbers = [n for n, flow in config.flows.routes.items() if flow == args.flow]
+    if not numbers:
+        sys.exit(f"no service number routes to flow {args.flow!r} in {args.config} (flows.routes)")
     LocalPbx(config, say=lambda m: print(m, file=sys.stderr)).up()
     workdir = Path(tempfile.mkdtemp(prefix="bench-calls-"))
     log_path = workdir / "serve.log"
@@ -65,7 +72,7 @@ def main() -> int:
                 sys.exit(f"ivr serve did not connect: {log_path.read_text()[-500:]}")
             time.sleep(0.1)
         cpu_before = cpu_seconds(serve.pid)
-        result = sipp.place_calls("caller_dtmf1", calls=calls, rate=args.rate, limit=args.concurrent,
+        result = sipp.place_calls("caller_dtmf1", service=numbers[0], calls=calls, rate=args.rate, limit=args.concurrent,
                                   pause_ms=args.pause_ms, timeout_s=calls / args.rate + 120, workdir=workdir)
         time.sleep(1.0)  # let the last call.end lines reach the log
         cpu_used = cpu_seconds(serve.pid) - cpu_before

@@ -11,7 +11,6 @@ from . import log
 from .call import Call, CallRecord
 from .config import Config
 from .flows import Flow
-from .flows.builtin import EchoDigit
 from .pbx.ari import AriClient, AriRequestError, Event
 from .errors import AriUnavailable
 
@@ -19,9 +18,9 @@ from .errors import AriUnavailable
 class Controller:
     """Answers every call that enters our Stasis app and runs its flow, one task per call."""
 
-    def __init__(self, config: Config, flow: Flow | None = None, *, history: int = 10_000):
+    def __init__(self, config: Config, flow: Flow, *, history: int = 10_000):
         self.config = config
-        self.flow: Flow = flow or EchoDigit()
+        self.flow = flow
         self.ari = AriClient(config.ari)
         self.calls: dict[str, Call] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}

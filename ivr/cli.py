@@ -87,16 +87,23 @@ def pbx_config(ctx: click.Context, out_dir: str) -> None:
 @cli.command()
 @click.pass_context
 def serve(ctx: click.Context) -> None:
-    """Connect to Asterisk over ARI and run the IVR for every incoming call."""
+    """Connect to Asterisk over ARI and run the IVR flows for every incoming call."""
     from .app import Controller
+    from .flows.serving import FlowService
 
     config = ctx.find_object(config_module.Config)
     log.setup(config.log.level)
-    log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source)
+    log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source, flows=config.flows.dir)
+    flow = FlowService.from_config(config)  # refuses to start on an invalid flow, with file:line messages
     try:
-        asyncio.run(Controller(config).run())
+        asyncio.run(Controller(config, flow).run())
     except KeyboardInterrupt:
         log.event("serve.stop")
+
+
+from .flows.cli import flows  # noqa: E402 - the command groups each live with their package
+
+cli.add_command(flows)
 
 
 def _duration(seconds: int) -> str:

@@ -52,7 +52,12 @@ class LocalPbx:
         _require_root("ivr pbx up")
         pid = self.pid()
         if pid:
-            self.say(f"PBX already running (pid {pid})")
+            changed = self._write_config()
+            if changed:
+                self._asterisk("-rx", "core reload", check=False)
+                self.say(f"PBX already running (pid {pid}); reloaded its changed config: {', '.join(changed)}")
+            else:
+                self.say(f"PBX already running (pid {pid})")
             return
         self._check_ports_free()
         self._ensure_root()
@@ -146,11 +151,7 @@ class LocalPbx:
         # No DNS here: without its own name in /etc/hosts, Asterisk threads block on lookups.
         (self.root / "etc/hosts").write_text(f"127.0.0.1 localhost {hostname}\n::1 localhost\n")
         (self.root / "etc/resolv.conf").write_text("")
-        etc = self.root / "etc/asterisk"
-        shutil.rmtree(etc, ignore_errors=True)
-        etc.mkdir()
-        for name, text in render_config(config_dir(), self.config).items():
-            (etc / name).write_text(text)
+        self._write_config()
         uid, gid = self._asterisk_ids()
         for rel in ASTERISK_DIRS:
             top = self.root / rel
@@ -158,6 +159,25 @@ class LocalPbx:
             for path in [top, *top.rglob("*")]:
                 os.lchown(path, uid, gid)
         os.chmod(etc, 0o750)
+
+    def _write_config(self) -> list[str]:
+        """Make etc/asterisk hold exactly our rendered config; return the names of files that changed."""
+        etc = self.root / "etc/asterisk"
+        etc.mkdir(exist_ok=True)
+        wanted = render_config(config_dir(), self.config)
+        changed = []
+        for path in etc.iterdir():
+            if path.name not in wanted:
+                path.unlink() if path.is_file() or path.is_symlink() else shutil.rmtree(path)
+        for name, text in wanted.items():
+            path = etc / name
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+                changed.append(name)
+        uid, gid = self._asterisk_ids()
+        for path in [etc, *etc.iterdir()]:
+            os.lchown(path, uid, gid)
+        return changed
 
     def _asterisk_ids(self) -> tuple[int, int]:
         for line in (self.root / "etc/passwd").read_text().splitlines():

@@ -41,7 +41,9 @@ class ServeThread:
             self.loop.close()
 
     async def _run(self) -> None:
-        self.controller = Controller(self.config, self.flow)
+        from ..flows.serving import FlowService
+
+        self.controller = Controller(self.config, self.flow or FlowService.from_config(self.config))
         self._task = asyncio.current_task()
         self._ready.set()
         try:
