@@ -25,7 +25,7 @@ from .errors import DuplicateInteraction, IllegalTransition, InvalidInteraction,
     UnknownInteraction, UnknownQueue
 from .explain import Explanation, explain
 from .model import Agent, AgentState, Interaction, Media, Queue, StateChange
-from .rules import NEVER, can_take, first_eligible_stage, relaxations, stage_at, stage_start
+from .rules import NEVER, NO_ANSWER, can_take, first_eligible_stage, relaxations, stage_at, stage_start
 
 _NOT_EVER = float("inf")
 _WORST: tuple = (float("inf"),)  # compares after every head entry
@@ -34,7 +34,6 @@ from .waiting import Group, WaitingIndex
 
 __all__ = ["Assignment", "Overflow", "Decision", "Router", "explain", "Explanation"]
 
-NO_ANSWER = "no-answer"
 _AHT_WEIGHT = 0.1  # weight of each new handle time in a queue's running average
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .model import MIN_LEVEL, Agent, AgentState, Media, Queue, Requirements
 
 NEVER = 1 << 30  # "no expansion stage makes this agent eligible"
+NO_ANSWER = "no-answer"  # the pause reason of an agent who let an offer ring out
 
 
 @dataclass(frozen=True)
