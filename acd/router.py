@@ -176,8 +176,10 @@ class Router:
         decisions: list[Decision] = []
         self._enqueue(held.interaction, now)
         self._release(agent, held.interaction.media, now, pause_reason, decisions)
-        self._match(held.interaction, now, decisions)
+        # The freed agent chooses first: a better-placed interaction may be waiting for it.
         self._serve_agent(agent, now, decisions)
+        if held.interaction.id in self._waiting:
+            self._match(held.interaction, now, decisions)
         return decisions
 
     def interaction_left(self, interaction_id: str, now: float) -> list[Decision]:
