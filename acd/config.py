@@ -57,10 +57,12 @@ def parse(text: str, source: str = "<acd.yaml>") -> AcdConfig:
         where = f"{source}:{mark.line + 1}" if mark else source
         problem = getattr(exc, "problem", None) or str(exc).replace("\n", " ")
         raise AcdConfigError(f"{where}: invalid YAML: {problem}") from None
-    return _Reader(source, root).read(data)
+    return ConfigReader(source, root).read(data)
 
 
-class _Reader:
+class ConfigReader:
+    """Reads and checks configuration sections; the simulator's scenarios reuse it."""
+
     def __init__(self, source: str, root: yaml.Node | None):
         self.source, self.root = source, root
 

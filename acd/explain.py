@@ -38,7 +38,7 @@ class Explanation:
 def explain(interaction: Interaction, agents: Iterable[Agent], queue: Queue, now: float) -> Explanation:
     """For each agent: eligible now, or every reason why not (state, capacity, queue, language, skills)."""
     waited = now - interaction.enqueued_at
-    relaxation = relaxation_at(queue, stage_at(queue, waited))
+    relaxation = relaxation_at(queue, stage_at(queue, interaction.enqueued_at, now))
     needs = interaction.requirements()
     verdicts = []
     for agent in agents:

@@ -341,7 +341,7 @@ class Router:
 
     def _schedule_stage(self, interaction: Interaction, now: float) -> None:
         queue = self.queues[interaction.queue]
-        stage = stage_at(queue, now - interaction.enqueued_at)
+        stage = stage_at(queue, interaction.enqueued_at, now)
         if stage < len(queue.expansion):
             at = interaction.enqueued_at + queue.expansion[stage].after_s
             self._next_stage_at[interaction.id] = at
@@ -353,15 +353,15 @@ class Router:
         self._next_stage_at.pop(interaction_id, None)
         return self._waiting.remove(interaction_id)
 
-    def _candidates(self, group: Group, waited: float) -> Iterator[Agent]:
-        """Agents able to take the group's media now and eligible after `waited`, longest idle first."""
+    def _candidates(self, group: Group, enqueued_at: float, now: float) -> Iterator[Agent]:
+        """Agents able to take the group's media now and eligible for it at `now`, longest idle first."""
         gid, needs = group.gid, group.needs
         for *_, agent_id in self._pools.get((needs.queue, needs.media)) or ():
             agent = self.agents[agent_id]
             needed = self._wait_needed[agent_id].get(gid)
             if needed is None:
                 needed = self._learn_wait_needed(agent, group)
-            if needed <= waited:
+            if enqueued_at + needed <= now:
                 yield agent
 
     def _match(self, interaction: Interaction, now: float, decisions: list[Decision],
@@ -372,12 +372,11 @@ class Router:
         interactions (a tick) does not search again for their equals.
         """
         queue = self.queues[interaction.queue]
-        waited = now - interaction.enqueued_at
         group = self._waiting.group_of(interaction.id)
-        tried = (group.gid, stage_at(queue, waited))
+        tried = (group.gid, stage_at(queue, interaction.enqueued_at, now))
         if unmatched is not None and tried in unmatched:
             return
-        agent = self._strategies[queue.name].pick(self._candidates(group, waited), interaction, now)
+        agent = self._strategies[queue.name].pick(self._candidates(group, interaction.enqueued_at, now), interaction, now)
         if agent is not None:
             decisions.append(self._assign(interaction, agent, now))
         elif unmatched is not None:
@@ -397,7 +396,7 @@ class Router:
                     needed = known.get(head[3])
                     if needed is None:
                         needed = self._learn_wait_needed(agent, self._waiting.groups[head[3]])
-                    if head[1] <= now - needed:  # the head has waited long enough
+                    if head[1] + needed <= now:  # the head has waited long enough
                         best = head
                         break
         return None if best is _WORST else self._waiting.head_interaction(best)

@@ -32,11 +32,15 @@ class Relaxation:
         return ", ".join(parts) or "no relaxation"
 
 
-def stage_at(queue: Queue, waited_s: float) -> int:
-    """How many expansion steps apply after waiting `waited_s` (a step applies at exactly `after_s`)."""
+def stage_at(queue: Queue, enqueued_at: float, now: float) -> int:
+    """How many expansion steps apply at `now` (a step applies from `enqueued_at + after_s` on).
+
+    Times are compared as `enqueued_at + after_s <= now`, never as a difference, so a step
+    applies exactly when a timer set for `enqueued_at + after_s` fires.
+    """
     stage = 0
     for step in queue.expansion:
-        if waited_s < step.after_s:
+        if enqueued_at + step.after_s > now:
             break
         stage += 1
     return stage

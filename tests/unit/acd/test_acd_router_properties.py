@@ -27,7 +27,7 @@ EVENTS = ["arrive", "arrive", "arrive", "ready", "pause", "answer", "finish", "n
 
 
 def eligible(agent: Agent, interaction: Interaction, queue: Queue, now: float) -> bool:
-    relaxation = relaxation_at(queue, stage_at(queue, now - interaction.enqueued_at))
+    relaxation = relaxation_at(queue, stage_at(queue, interaction.enqueued_at, now))
     return not requirement_gaps(agent, interaction.requirements(), relaxation)
 
 
@@ -148,9 +148,10 @@ def test_given_any_wait_when_a_call_arrives_then_the_steps_in_force_decide_the_o
     r = Router([queue], [Agent("a1", skills={"billing": level}, languages=languages,
                                fallback_languages=fallback, queues=("q",))])
     r.agent_available("a1", 0)
+    enqueued = 1000 - waited
     decisions = r.interaction_arrived(Interaction("c1", "q", skills={"billing": minimum},
-                                                  enqueued_at=1000 - waited), 1000)
-    lowered = 1 if waited >= 30 else 0
-    expected = (waited >= 180 or ((not fallback_only or waited >= 90)
-                                  and level >= max(1, minimum - lowered)))
+                                                  enqueued_at=enqueued), 1000)
+    lowered = 1 if enqueued + 30 <= 1000 else 0
+    expected = (enqueued + 180 <= 1000 or ((not fallback_only or enqueued + 90 <= 1000)
+                                           and level >= max(1, minimum - lowered)))
     assert bool(decisions) == expected
