@@ -19,41 +19,21 @@ import itertools
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from sortedcontainers import SortedList
-
+from .decisions import Assignment, Decision, Overflow
 from .errors import DuplicateInteraction, IllegalTransition, InvalidInteraction, UnknownAgent, \
     UnknownInteraction, UnknownQueue
 from .explain import Explanation, explain
 from .model import Agent, AgentState, Interaction, Media, Queue, StateChange
+from .pools import AgentPools
 from .rules import NEVER, NO_ANSWER, can_take, first_eligible_stage, relaxations, stage_at, stage_start
-
-_NOT_EVER = float("inf")
-_WORST: tuple = (float("inf"),)  # compares after every head entry
 from .strategies import STRATEGIES, Strategy
 from .waiting import Group, WaitingIndex
 
 __all__ = ["Assignment", "Overflow", "Decision", "Router", "explain", "Explanation"]
 
 _AHT_WEIGHT = 0.1  # weight of each new handle time in a queue's running average
-
-
-@dataclass(frozen=True)
-class Assignment:
-    interaction_id: str
-    agent_id: str
-    queue: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Overflow:
-    interaction_id: str
-    queue: str
-    target: str | None
-    at: float
-
-
-Decision = Assignment | Overflow
+_NOT_EVER = float("inf")
+_WORST: tuple = (float("inf"),)  # compares after every head entry
 
 
 @dataclass(eq=False)
@@ -77,12 +57,11 @@ class Router:
         self._aht = {name: queue.initial_aht_s for name, queue in self.queues.items()}
         self._waiting = WaitingIndex()
         self._held: dict[str, _Held] = {}
-        # agent -> group id -> how long the group's interactions must wait before the agent is
+        # agent -> requirements id -> how long the group's interactions must wait before the agent is
         # eligible for them (0: at once, inf: never); filled on first use, it never goes stale
         # because an agent's skills, languages and queues are fixed once it is registered.
         self._wait_needed: dict[str, dict[int, float]] = {}
-        self._pools: dict[tuple[str, Media], SortedList] = {}  # agents able to take (queue, media) now
-        self._pooled: dict[str, list[tuple[tuple[str, Media], tuple]]] = {}
+        self._pools = AgentPools()
         self._stage_timers: list[tuple[float, int, str]] = []
         self._next_stage_at: dict[str, float] = {}
         self._overflow_timers: list[tuple[float, int, str]] = []
@@ -111,9 +90,8 @@ class Router:
         agent = self._agent(agent_id)
         if agent.held():
             raise IllegalTransition(f"agent {agent_id}: cannot go to available while handling interactions")
-        self._change(agent, AgentState.AVAILABLE, now)
         decisions: list[Decision] = []
-        self._serve_agent(agent, now, decisions)
+        self._become_available(agent, now, decisions)
         return decisions
 
     def agent_unavailable(self, agent_id: str, now: float, state: AgentState = AgentState.PAUSED,
@@ -208,15 +186,14 @@ class Router:
         agent = self.agents[held.agent_id]
         agent.load[held.interaction.media] -= 1
         decisions: list[Decision] = []
-        if agent.held() == 0:
-            if queue.wrap_up_s > 0:
-                self._change(agent, AgentState.WRAP_UP, now)
-                heapq.heappush(self._wrap_up_timers, (now + queue.wrap_up_s, now, agent.id))
-            else:
-                self._change(agent, AgentState.AVAILABLE, now)
+        if agent.held() == 0 and queue.wrap_up_s > 0:
+            self._change(agent, AgentState.WRAP_UP, now)
+            heapq.heappush(self._wrap_up_timers, (now + queue.wrap_up_s, now, agent.id))
+        elif agent.held() == 0:
+            self._become_available(agent, now, decisions)
         else:
             self._reindex(agent)
-        self._serve_agent(agent, now, decisions)
+            self._serve_agent(agent, now, decisions)
         return decisions
 
     def tick(self, now: float) -> list[Decision]:
@@ -226,8 +203,7 @@ class Router:
             _, since, agent_id = heapq.heappop(self._wrap_up_timers)
             agent = self.agents[agent_id]
             if agent.state is AgentState.WRAP_UP and agent.state_since == since:
-                self._change(agent, AgentState.AVAILABLE, now)
-                self._serve_agent(agent, now, decisions)
+                self._become_available(agent, now, decisions)
         relaxed = []
         while self._stage_timers and self._stage_timers[0][0] <= now:
             at, _, interaction_id = heapq.heappop(self._stage_timers)
@@ -309,26 +285,20 @@ class Router:
         self._changes.append(agent.change_state(to, now, reason))
         self._reindex(agent)
 
+    def _become_available(self, agent: Agent, now: float, decisions: list[Decision]) -> None:
+        """The agent goes available and takes the best waiting work. Pools are updated once,
+        after it chose: nothing reads them in between, and most agents leave at once."""
+        self._changes.append(agent.change_state(AgentState.AVAILABLE, now))
+        self._serve_agent(agent, now, decisions)
+        self._reindex(agent)
+
     def _reindex(self, agent: Agent) -> None:
-        """Put the agent in exactly the pools of the (queue, media) it can take now."""
-        for key, entry in self._pooled.pop(agent.id, ()):
-            self._pools[key].remove(entry)
-        entries: list[tuple[tuple[str, Media], tuple]] = []
-        self._pooled[agent.id] = entries
-        if agent.state is not AgentState.AVAILABLE and agent.state is not AgentState.BUSY:
-            return
-        entry = (agent.held(), agent.last_idle, self._ordinal[agent.id], agent.id)
-        for media in agent.capacity:
-            if can_take(agent, media):
-                for queue in agent.queues:
-                    key = (queue, media)
-                    self._pools.setdefault(key, SortedList()).add(entry)
-                    entries.append((key, entry))
+        self._pools.refresh(agent, self._ordinal[agent.id])
 
     def _learn_wait_needed(self, agent: Agent, group: Group) -> float:
         queue = self.queues[group.needs.queue]
         stage = first_eligible_stage(agent, group.needs, self._relaxations[queue.name])
-        needed = self._wait_needed[agent.id][group.gid] = _NOT_EVER if stage == NEVER else stage_start(queue, stage)
+        needed = self._wait_needed[agent.id][group.rid] = _NOT_EVER if stage == NEVER else stage_start(queue, stage)
         return needed
 
     def _enqueue(self, interaction: Interaction, now: float) -> None:
@@ -355,10 +325,10 @@ class Router:
 
     def _candidates(self, group: Group, enqueued_at: float, now: float) -> Iterator[Agent]:
         """Agents able to take the group's media now and eligible for it at `now`, longest idle first."""
-        gid, needs = group.gid, group.needs
-        for *_, agent_id in self._pools.get((needs.queue, needs.media)) or ():
+        rid, needs = group.rid, group.needs
+        for agent_id in self._pools.agent_ids(needs.queue, needs.media):
             agent = self.agents[agent_id]
-            needed = self._wait_needed[agent_id].get(gid)
+            needed = self._wait_needed[agent_id].get(rid)
             if needed is None:
                 needed = self._learn_wait_needed(agent, group)
             if enqueued_at + needed <= now:
@@ -373,7 +343,7 @@ class Router:
         """
         queue = self.queues[interaction.queue]
         group = self._waiting.group_of(interaction.id)
-        tried = (group.gid, stage_at(queue, interaction.enqueued_at, now))
+        tried = (group.rid, stage_at(queue, interaction.enqueued_at, now))
         if unmatched is not None and tried in unmatched:
             return
         agent = self._strategies[queue.name].pick(self._candidates(group, interaction.enqueued_at, now), interaction, now)
@@ -393,7 +363,7 @@ class Router:
                 for head in self._waiting.heads(queue_name, media) or ():
                     if head >= best:
                         break
-                    needed = known.get(head[3])
+                    needed = known.get(head[4])
                     if needed is None:
                         needed = self._learn_wait_needed(agent, self._waiting.groups[head[3]])
                     if head[1] + needed <= now:  # the head has waited long enough

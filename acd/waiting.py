@@ -14,13 +14,15 @@ from sortedcontainers import SortedList
 
 from .model import Interaction, Media, Requirements
 
-# A head entry: (-priority, enqueued_at, seq, group id); tuples compare in serving order.
-Head = tuple[int, float, int, int]
+# A head entry: (-priority, enqueued_at, seq, group id, requirements id); tuples compare in
+# serving order. Groups of different priorities with equal requirements share a requirements id.
+Head = tuple[int, float, int, int, int]
 
 
 @dataclass(eq=False)
 class Group:
     gid: int
+    rid: int
     needs: Requirements
     priority: int
     members: SortedList = field(default_factory=SortedList)  # (enqueued_at, seq, interaction id)
@@ -29,13 +31,14 @@ class Group:
         if not self.members:
             return None
         enqueued_at, seq, _ = self.members[0]
-        return (-self.priority, enqueued_at, seq, self.gid)
+        return (-self.priority, enqueued_at, seq, self.gid, self.rid)
 
 
 class WaitingIndex:
     def __init__(self) -> None:
         self.groups: list[Group] = []
         self._group_ids: dict[tuple[Requirements, int], int] = {}
+        self._requirement_ids: dict[Requirements, int] = {}
         self._heads: dict[tuple[str, Media], SortedList] = {}
         self._queue_groups: dict[str, list[Group]] = {}
         self._where: dict[str, tuple[Interaction, Group]] = {}
@@ -95,7 +98,8 @@ class WaitingIndex:
         gid = self._group_ids.get((needs, priority))
         if gid is not None:
             return self.groups[gid]
-        group = Group(len(self.groups), needs, priority)
+        rid = self._requirement_ids.setdefault(needs, len(self._requirement_ids))
+        group = Group(len(self.groups), rid, needs, priority)
         self.groups.append(group)
         self._group_ids[(needs, priority)] = group.gid
         self._queue_groups.setdefault(needs.queue, []).append(group)
