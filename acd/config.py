@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from .errors import AcdConfigError
-from .rules import NO_ANSWER
 from .model import MAX_LEVEL, MIN_LEVEL, Agent, Announcements, ExpansionStep, Media, Queue
+from .rules import NO_ANSWER
 from .strategies import STRATEGIES
 
 DEFAULT_PATH = Path("acd.yaml")

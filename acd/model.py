@@ -166,6 +166,11 @@ class Interaction:
         return Requirements(self.queue, Media(self.media), self.language, tuple(sorted(self.skills.items())))
 
     def validate(self) -> None:
+        """Check the fields a router relies on (and turn a media name into `Media`)."""
+        try:
+            self.media = Media(self.media)
+        except ValueError:
+            raise InvalidInteraction(f"interaction {self.id}: unknown media {self.media!r}") from None
         for skill, level in self.skills.items():
             if not isinstance(level, int) or not MIN_LEVEL <= level <= MAX_LEVEL:
                 raise InvalidInteraction(
