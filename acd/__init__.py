@@ -1,1 +1,2 @@
-"""The ACD: routing core, state store and statistics."""
+"""The ACD: a pure routing core (model, rules, router, explain), its configuration, state store,
+statistics and simulator. See docs/routing.md."""

@@ -101,9 +101,11 @@ def serve(ctx: click.Context) -> None:
         log.event("serve.stop")
 
 
-from .flows.cli import flows  # noqa: E402 - the command groups each live with their package
+from .acd_cli import acd  # noqa: E402 - the command groups each live with their package
+from .flows.cli import flows  # noqa: E402
 
 cli.add_command(flows)
+cli.add_command(acd)
 
 
 def _duration(seconds: int) -> str:

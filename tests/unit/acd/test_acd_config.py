@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from acd.config import load, parse
+from acd.errors import AcdConfigError
+from acd.model import Media
+
+ROOT = Path(__file__).resolve().parents[3]
+
+GOOD = """\
+skills: [billing]
+queues:
+  q: {}
+agents:
+  - {id: a1, queues: [q], skills: {billing: 2}}
+"""
+
+
+def test_given_the_shipped_acd_yaml_when_loaded_then_queues_and_agents_match_the_product():
+    config = load(ROOT / "acd.yaml")
+    assert list(config.queues) == ["billing", "support", "sales"]
+    assert [(a.id, a.endpoint) for a in config.agents] == [(f"agent{n}", f"agent{n}") for n in range(1, 5)]
+    agent1, agent2 = config.agents[0], config.agents[1]
+    assert agent1.languages == ("fr",) and agent1.skills == {"billing": 3}
+    assert agent2.languages == ("en",) and agent2.skills["billing"] == 2
+    assert config.queues["billing"].expansion[0].after_s == 30
+    assert "lunch" in config.pause_reasons
+
+
+def test_given_a_minimal_file_when_parsed_then_defaults_fill_in():
+    config = parse(GOOD, "acd.yaml")
+    queue, agent = config.queues["q"], config.agents[0]
+    assert queue.strategy == "longest-idle" and queue.expansion == () and queue.max_wait_s is None
+    assert agent.endpoint == "a1" and agent.languages == ("en",) and agent.capacity == {Media.VOICE: 1}
+
+
+@pytest.mark.parametrize("text, message", [
+    ("queues: {q: {}}\nagents: [{id: a1, queues: [q]\n", r"acd.yaml:\d+: invalid YAML"),
+    ("- a list\n", r"acd.yaml:1: expected a mapping with queues"),
+    ("queues: {q: {}}\nagnets: []\n", r"acd.yaml:2: agnets: unknown key"),
+    ("queues: [billing]\n", r"acd.yaml:1: queues: expected a mapping, got \['billing'\]"),
+    ("queues: {}\n", r"acd.yaml:1: queues: at least one queue"),
+    ("queues:\n  q:\n    strategy: fastest\n", r"acd.yaml:3: queues.q.strategy: unknown strategy 'fastest'"),
+    ("queues:\n  q:\n    wrap_up: soon\n", r"acd.yaml:3: queues.q.wrap_up: expected a number, got 'soon'"),
+    ("queues:\n  q:\n    max_wait: 60\n", r"acd.yaml:2: queues.q: max_wait and overflow go together"),
+    ("queues:\n  q:\n    expansion:\n      - {after: 60, any_agent: true}\n      - {after: 30, any_agent: true}\n",
+     r"acd.yaml:5: queues.q.expansion\[1\].after: steps must come in increasing order"),
+    ("queues:\n  q:\n    expansion:\n      - {lower_levels_by: 1}\n",
+     r"acd.yaml:4: queues.q.expansion\[0\]: missing after"),
+    ("queues:\n  q:\n    expansion:\n      - {after: 10}\n", r"queues.q.expansion\[0\]: a step must relax"),
+    ("skills: [billing]\nqueues: {q: {}}\nagents:\n  - id: a1\n    queues: [q]\n    skills: {biling: 2}\n",
+     r"acd.yaml:6: agents\[0\].skills.biling: unknown skill biling"),
+    ("skills: [billing]\nqueues: {q: {}}\nagents:\n  - id: a1\n    queues: [q]\n    skills: {billing: 7}\n",
+     r"acd.yaml:6: agents\[0\].skills.billing: proficiency must be 1-5, got 7"),
+    ("queues: {q: {}}\nagents:\n  - id: a1\n    queues: [nope]\n",
+     r"acd.yaml:4: agents\[0\].queues\[0\]: unknown queue nope"),
+    ("queues: {q: {}}\nagents:\n  - {id: a1, queues: [q]}\n  - {id: a1, queues: [q]}\n",
+     r"acd.yaml:4: agents\[1\].id: agent a1 is defined twice"),
+    ("queues: {q: {}}\nagents:\n  - {name: x, queues: [q]}\n", r"acd.yaml:3: agents\[0\]: missing id"),
+    ("queues: {q: {}}\nagents:\n  - {id: a1, queues: [q], capacity: {fax: 1}}\n",
+     r"agents\[0\].capacity.fax: unknown media"),
+    ("queues: {q: {}}\nagents:\n  - {id: a1, queues: [q], capacity: {voice: 2}}\n",
+     r"agents\[0\].capacity.voice: an agent takes at most one voice call"),
+    ("queues: {q: {}}\nagents:\n  - {id: a1, queues: [q], languages: [en], fallback_languages: [en]}\n",
+     r"agents\[0\].fallback_languages: en is already a language"),
+    ("queues: {q: {}}\nagents:\n  - {id: a1}\n", r"agents\[0\].queues: agent a1 is in no queue"),
+])
+def test_given_a_broken_file_when_parsed_then_one_line_names_file_line_and_key(text, message):
+    with pytest.raises(AcdConfigError, match=message) as caught:
+        parse(text, "acd.yaml")
+    assert "\n" not in str(caught.value)
+    assert caught.value.code == "acd.config.invalid"
+
+
+def test_given_a_missing_file_when_loaded_then_it_says_so(tmp_path):
+    with pytest.raises(AcdConfigError, match="nope.yaml: cannot read"):
+        load(tmp_path / "nope.yaml")
+
+
+def test_given_a_pause_reason_when_checked_then_only_configured_ones_and_no_answer_pass():
+    config = parse("pause_reasons: [lunch]\n" + GOOD, "acd.yaml")
+    config.check_pause_reason("lunch")
+    config.check_pause_reason("no-answer")
+    with pytest.raises(AcdConfigError, match="unknown pause reason nap"):
+        config.check_pause_reason("nap")
