@@ -61,8 +61,8 @@ class Call:
         self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
         self._playbacks: set[str] = set()
 
-    def log(self, name: str, **fields: object) -> None:
-        log.event(name, call=self.record.call_id, **fields)
+    def log(self, event: str, **fields: object) -> None:
+        log.event(event, call=self.record.call_id, **fields)
 
     # -- events in -----------------------------------------------------------
     def feed(self, event: Event) -> None:
@@ -141,7 +141,7 @@ class Call:
         except TimeoutError:
             return None
 
-    async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> float:
+    async def record_audio(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> float:
         """Record the caller into `name`.wav (ends on '#', silence or max_s); returns the seconds recorded."""
         done = self._expect(lambda e: e["type"] in ("RecordingFinished", "RecordingFailed")
                             and e["recording"]["name"] == name)
@@ -151,7 +151,7 @@ class Call:
         event = await done
         if event["type"] == "RecordingFailed":
             raise CallError(f"recording {name} failed: {event['recording'].get('cause', 'unknown cause')}")
-        self.log("call.recorded", name=name, duration_s=event["recording"].get("duration", ""))
+        self.log("call.recorded", recording=name, duration_s=event["recording"].get("duration", ""))
         return float(event["recording"].get("duration") or 0)
 
     async def continue_in_dialplan(self, context: str, extension: str) -> None:

@@ -46,15 +46,15 @@ def setup(level: str = "info", stream=None) -> None:
     _log.propagate = False
 
 
-def event(name: str, level: int = logging.INFO, **fields: object) -> None:
+def event(_event: str, _level: int = logging.INFO, **fields: object) -> None:
     """Log one event with key=value fields."""
-    if _log.isEnabledFor(level):
-        _log.log(level, name, extra={"fields": fields})
+    if _log.isEnabledFor(_level):
+        _log.log(_level, _event, extra={"fields": fields})
 
 
-def warning(name: str, **fields: object) -> None:
-    event(name, logging.WARNING, **fields)
+def warning(_event: str, **fields: object) -> None:
+    event(_event, logging.WARNING, **fields)
 
 
-def error(name: str, **fields: object) -> None:
-    event(name, logging.ERROR, **fields)
+def error(_event: str, **fields: object) -> None:
+    event(_event, logging.ERROR, **fields)

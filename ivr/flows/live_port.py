@@ -82,7 +82,7 @@ class LiveCallPort:
     async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> str:
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "message"
         relative = f"{safe}-{self.call.record.call_id.replace('.', '-')}-{uuid.uuid4().hex[:6]}"
-        await self.call.record(relative, max_s=max_s, silence_s=silence_s, beep=beep)
+        await self.call.record_audio(relative, max_s=max_s, silence_s=silence_s, beep=beep)
         return f"{self.config.media.recordings_dir}/{relative}.wav"
 
     async def http(self, request: HttpRequest) -> HttpResult:

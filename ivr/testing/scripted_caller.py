@@ -2,7 +2,7 @@
 
     scenario = caller_scenario(["wait 2000", "dtmf 4", "dtmf 2", "dtmf #", "wait 500"], end="await-bye")
 
-Steps: `wait MS`; `dtmf K` (K in 0-9, *, #: RFC 4733 from sip-tester's pcaps, 400 ms per key);
+Steps: `wait MS`; `dtmf KEYS` (each of 0-9, *, # sent as RFC 4733, 400 ms per key);
 `audio PCAP` (RTP from a pcap file, e.g. speech; the caller waits for it to finish).
 `end`: `await-bye` (the IVR hangs up) or `hangup` (the caller does).
 """
@@ -11,9 +11,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-PCAPS = Path("/usr/share/sip-tester")
-KEY_PCAP = {**{str(d): f"dtmf_2833_{d}.pcap" for d in range(10)}, "#": "dtmf_2833_pound.pcap",
-            "*": "dtmf_2833_star.pcap"}
+from .dtmf_pcap import write_dtmf_pcap
+
 KEY_MS = 400  # a pcap holds one key of about 200 ms; leave a gap so keys never overlap
 
 HEADERS = """      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -92,14 +91,17 @@ def _headers(cseq: str, peer_tag: bool) -> str:
 def caller_scenario(steps: list[str], *, end: str = "await-bye", bye_timeout_ms: int = 30000,
                     directory: Path | None = None) -> Path:
     """Write the scenario file for `steps` and return its path (the caller's number is the SIPp key `caller`)."""
-    body = []
+    directory = directory or Path(tempfile.mkdtemp(prefix="caller-"))
+    body, keys_sent = [], 0
     for step in steps:
         verb, _, arg = step.partition(" ")
         if verb == "wait":
             body.append(f'  <pause milliseconds="{int(arg)}"/>')
         elif verb == "dtmf":
             for key in arg:
-                body.append(f'  <nop><action><exec play_pcap_audio="{PCAPS / KEY_PCAP[key]}"/></action></nop>')
+                pcap = write_dtmf_pcap(directory / f"key{keys_sent}.pcap", key, keys_sent)
+                keys_sent += 1
+                body.append(f'  <nop><action><exec play_pcap_audio="{pcap}"/></action></nop>')
                 body.append(f'  <pause milliseconds="{KEY_MS}"/>')
         elif verb == "audio":
             body.append(f'  <nop><action><exec play_pcap_audio="{arg}"/></action></nop>')
@@ -113,7 +115,6 @@ def caller_scenario(steps: list[str], *, end: str = "await-bye", bye_timeout_ms:
         text += HANGUP.format(bye_headers=_headers("2 BYE", True))
     else:
         raise ValueError(f"unknown end {end!r}")
-    directory = directory or Path(tempfile.mkdtemp(prefix="caller-"))
     path = directory / "caller.xml"
     path.write_text(text)
     return path

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import shutil
 import socket
 import subprocess
@@ -36,7 +37,7 @@ def sipp_binary() -> str:
 
 def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service: str = "100", calls: int = 1,
                 rate: float | None = None, limit: int | None = None, pause_ms: int = 2000,
-                media_port: int = 40000, timeout_s: float = 60.0,
+                media_port: int | None = None, timeout_s: float = 60.0,
                 workdir: Path | None = None, caller: str = "5550100") -> tuple[subprocess.Popen[str], Path]:
     """Start SIPp in the background; returns the process and its statistics file.
 
@@ -47,7 +48,7 @@ def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service
     cmd = [
         sipp_binary(), target, "-sf", str(scenario if isinstance(scenario, Path) else SCENARIOS / f"{scenario}.xml"),
         "-s", service, "-key", "caller", caller,
-        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(media_port),
+        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(media_port or random.randrange(30000, 40000, 8)),
         "-m", str(calls), "-d", str(pause_ms), "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
         "-trace_stat", "-stf", str(stat_file), "-fd", "1",
     ]
