@@ -18,8 +18,8 @@ log.setup("info")  # the controller's event lines show up in a failing test's ca
 
 @pytest.fixture(scope="session")
 def config() -> config_module.Config:
-    """The shipped service config, without environment overrides."""
-    return config_module.load(ROOT / "ivr.yaml", env={})
+    """The shipped service config (IVR_* environment overrides apply, e.g. to test on other ports)."""
+    return config_module.load(ROOT / "ivr.yaml")
 
 
 @pytest.fixture(scope="session")

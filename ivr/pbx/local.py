@@ -7,6 +7,7 @@ that on later fresh starts (seconds, not a minute).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import resource
 import shutil
@@ -23,7 +24,8 @@ from . import probe
 from .ami import pbx_status
 from .render import render_config
 
-PACKAGES = ["asterisk", "asterisk-core-sounds-en-wav", "asterisk-core-sounds-en-gsm"]
+PACKAGES = ["asterisk", "asterisk-core-sounds-en-wav", "asterisk-core-sounds-en-gsm", "asterisk-core-sounds-fr-wav",
+            "asterisk-moh-opsound-wav"]
 MIRROR = "http://deb.debian.org/debian"
 
 
@@ -45,7 +47,8 @@ class LocalPbx:
         self.say = say
         self.dir = Path(config.pbx.root).resolve()
         self.root = self.dir / "root"
-        self.cache = Path(config.pbx.cache) / f"asterisk-root-{config.pbx.suite}.tar"
+        packages = hashlib.sha256(" ".join(PACKAGES).encode()).hexdigest()[:8]
+        self.cache = Path(config.pbx.cache) / f"asterisk-root-{config.pbx.suite}-{packages}.tar"
 
     # -- public verbs ----------------------------------------------------------
     def up(self, timeout: float = 90.0) -> None:
@@ -114,20 +117,25 @@ class LocalPbx:
                                "stop it or choose another port in the config")
 
     def _ensure_root(self) -> None:
-        if (self.root / READY_MARK).exists():
+        mark = self.root / READY_MARK
+        if mark.exists() and mark.read_text().strip() == self.cache.name:
             return
         if self._mounted():
             raise PbxError(f"{self.root} is half-built but has mounts: run `ivr pbx down` first")
-        shutil.rmtree(self.root, ignore_errors=True)
         partial = self.dir / "root.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
+        try:
+            for old in (self.root, partial):
+                if old.exists():
+                    shutil.rmtree(old)
+            partial.mkdir(parents=True)
+        except OSError as exc:
+            raise PbxError(f"cannot prepare {partial}: {exc}") from None
         if self.cache.exists():
             self.say(f"unpacking the cached Asterisk root from {self.cache}")
             _run(["tar", "-xf", str(self.cache), "-C", str(partial)], "unpacking the cached root")
         else:
             self._debootstrap(partial)
-        (partial / READY_MARK).write_text(self.config.pbx.suite + "\n")
+        (partial / READY_MARK).write_text(self.cache.name + "\n")
         partial.rename(self.root)
 
     def _debootstrap(self, target: Path) -> None:
@@ -151,6 +159,9 @@ class LocalPbx:
         # No DNS here: without its own name in /etc/hosts, Asterisk threads block on lookups.
         (self.root / "etc/hosts").write_text(f"127.0.0.1 localhost {hostname}\n::1 localhost\n")
         (self.root / "etc/resolv.conf").write_text("")
+        french = self.root / "usr/share/asterisk/sounds/fr"
+        if not french.exists() and french.with_name("fr_CA_f_June").is_dir():
+            french.symlink_to("fr_CA_f_June")  # Debian ships French prompts without the plain `fr` name
         self._write_config()
         uid, gid = self._asterisk_ids()
         for rel in ASTERISK_DIRS:
@@ -158,7 +169,6 @@ class LocalPbx:
             top.mkdir(parents=True, exist_ok=True)
             for path in [top, *top.rglob("*")]:
                 os.lchown(path, uid, gid)
-        os.chmod(etc, 0o750)
 
     def _write_config(self) -> list[str]:
         """Make etc/asterisk hold exactly our rendered config; return the names of files that changed."""
@@ -177,6 +187,7 @@ class LocalPbx:
         uid, gid = self._asterisk_ids()
         for path in [etc, *etc.iterdir()]:
             os.lchown(path, uid, gid)
+        os.chmod(etc, 0o750)  # it holds the ARI, AMI and agent passwords
         return changed
 
     def _asterisk_ids(self) -> tuple[int, int]:

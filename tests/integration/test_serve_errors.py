@@ -18,13 +18,13 @@ def serve(**env: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **env})
 
 
-def test_given_a_wrong_ari_password_when_serve_starts_then_it_exits_3_with_one_clear_line(pbx):
+def test_given_a_wrong_ari_password_when_serve_starts_then_it_exits_3_with_one_clear_line(config, pbx):
     proc = serve(IVR_ARI_PASSWORD="not-the-password")
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 3
     errors = [line for line in stderr.splitlines() if line.startswith("error:")]
-    assert errors == ["error: ARI at http://127.0.0.1:8088 refused user 'ivr': wrong username or password "
-                      "(ari.username/ari.password in the config, or IVR_ARI_PASSWORD)"]
+    assert errors == [f"error: ARI at {config.ari.url} refused user {config.ari.username!r}: wrong username or "
+                      "password (ari.username/ari.password in the config, or IVR_ARI_PASSWORD)"]
     assert "Traceback" not in stderr
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ivr.config import load
@@ -12,7 +14,8 @@ def write(tmp_path, text: str):
     return path
 
 
-def test_given_the_shipped_config_when_loaded_then_everything_binds_to_loopback(config):
+def test_given_the_shipped_config_when_loaded_then_everything_binds_to_loopback():
+    config = load(Path(__file__).resolve().parents[2] / "ivr.yaml", env={})
     assert config.ari.url.startswith("http://127.0.0.1:")
     assert config.ami.host == config.sip.host == "127.0.0.1"
     assert [a.id for a in config.agents] == ["agent1", "agent2", "agent3", "agent4"]
