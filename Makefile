@@ -26,8 +26,9 @@ $(VENV)/.installed: pyproject.toml | system-packages
 run: setup
 	ivr pbx up
 	@echo
-	@echo "The IVR answers on sip:100@127.0.0.1:5060 (UDP). Point a softphone there, or place a test call:"
-	@echo "  sipp 127.0.0.1:5060 -sf ivr/testing/scenarios/caller_dtmf1.xml -s 100 -i 127.0.0.1 -p 5070 -m 1"
+	@echo "The IVR answers on 127.0.0.1:5060 (UDP): 100 support line, 101 after hours, 199 line test."
+	@echo "Point a softphone at sip:100@127.0.0.1, or place a test call on the line test:"
+	@echo "  sipp 127.0.0.1:5060 -sf ivr/testing/scenarios/caller_dtmf1.xml -s 199 -i 127.0.0.1 -p 5070 -m 1 -d 2000"
 	@echo "Agents register as agent1..agent4 (passwords in ivr.yaml). Stop with Ctrl-C; then 'ivr pbx down'."
 	@echo
 	exec ivr serve
