@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 import subprocess
 import sys
@@ -20,11 +21,12 @@ def ivr(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.run([*IVR, *args], capture_output=True, text=True, cwd=ROOT, timeout=180, env=env)
 
 
-def asterisk_pids() -> list[int]:
+def asterisk_pids(pbx: LocalPbx) -> list[int]:
+    """Asterisk processes running in this PBX's root (other roots on the machine are not ours)."""
     pids = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if comm.read_text().strip() == "asterisk":
+            if comm.read_text().strip() == "asterisk" and os.readlink(comm.parent / "root") == str(pbx.root):
                 pids.append(int(comm.parent.name))
         except OSError:
             pass
@@ -48,17 +50,18 @@ def test_given_a_running_pbx_when_status_and_cli_run_then_they_report_the_real_a
 
 
 def test_given_a_running_pbx_when_down_then_nothing_runs_or_stays_mounted_and_up_brings_it_back(pbx):
-    down = ivr("pbx", "down")
-    assert down.returncode == 0, down.stderr
-    assert asterisk_pids() == []
-    assert pbx._mounted() == []
-    assert ivr("pbx", "status").returncode == 3
-    assert ivr("pbx", "cli", "core show uptime").returncode != 0
-
-    up = ivr("pbx", "up")
+    try:
+        down = ivr("pbx", "down")
+        assert down.returncode == 0, down.stderr
+        assert asterisk_pids(pbx) == []
+        assert pbx._mounted() == []
+        assert ivr("pbx", "status").returncode == 3
+        assert ivr("pbx", "cli", "core show uptime").returncode != 0
+    finally:
+        up = ivr("pbx", "up")  # the rest of the session needs it, whatever happened above
     assert up.returncode == 0, up.stderr
     assert "PBX up: Asterisk 22." in up.stdout
-    assert len(asterisk_pids()) == 1
+    assert asterisk_pids(pbx) == [pbx.pid()]
 
 
 def test_given_the_sip_port_is_taken_when_up_runs_then_it_fails_with_one_clear_line(config, tmp_path):
