@@ -8,6 +8,7 @@ keeps serving.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,9 +19,10 @@ from .. import log
 from ..call import Call
 from ..config import Config
 from ..errors import IvrError
-from ..prompts.tts import Tts
+from ..prompts.tts import Tts, TtsError
 from .live_port import LiveCallPort, NoAcdHandoff, QueueHandoff
 from .loader import LoadResult, load_flows, read_queue_names
+from .prompts import PromptSpec
 from .runner import ERROR, FlowRunner
 
 
@@ -75,10 +77,36 @@ class FlowLibrary:
         log.event("flows.reloaded", flows=",".join(sorted(result.flows)))
         return True
 
-    async def watch(self, interval_s: float = 1.0) -> None:
+    async def watch(self, interval_s: float = 1.0, on_reload: Callable[[], None] | None = None) -> None:
         while True:
             await asyncio.sleep(interval_s)
-            await asyncio.to_thread(self.refresh)
+            if await asyncio.to_thread(self.refresh) and on_reload:
+                on_reload()
+
+
+def static_prompts(flows: LoadResult) -> set[tuple[str, str]]:
+    """(text, language) of every `say` prompt with no variables in it: these can be rendered ahead of calls."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(value: object, language: str) -> None:
+        if isinstance(value, PromptSpec):
+            for lang, text in (value.say or {}).items():
+                if "{" not in text:
+                    found.add((text, lang or language))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, language)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item, language)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name), language)
+
+    for flow in flows.flows.values():
+        for node in flow.nodes.values():
+            walk(node, flow.language or "en")
+    return found
 
 
 def pbx_sound_names(config: Config) -> set[str] | None:
@@ -103,6 +131,7 @@ class FlowService:
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._http: aiohttp.ClientSession | None = None
         self._watcher: asyncio.Task[None] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     @classmethod
     def from_config(cls, config: Config, **kw) -> "FlowService":
@@ -113,11 +142,31 @@ class FlowService:
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
-        self._watcher = asyncio.create_task(self.library.watch(), name="flows-watch")
+        self._watcher = asyncio.create_task(self.library.watch(on_reload=self._warm_up), name="flows-watch")
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Render the flows' fixed `say` prompts in the background, so callers never wait for TTS."""
+        if self._warming and not self._warming.done():
+            self._warming.cancel()
+        self._warming = asyncio.create_task(self._render_all(static_prompts(self.library.current)), name="tts-warm")
+
+    async def _render_all(self, prompts: set[tuple[str, str]]) -> None:
+        limit = asyncio.Semaphore(2)
+
+        async def render(text: str, language: str) -> None:
+            async with limit:
+                try:
+                    await self.tts.media(text, language)
+                except TtsError as exc:
+                    log.warning("tts.warm_failed", language=language, reason=str(exc))
+
+        await asyncio.gather(*(render(text, language) for text, language in prompts))
 
     async def stop(self) -> None:
-        if self._watcher:
-            self._watcher.cancel()
+        for task in (self._watcher, self._warming):
+            if task:
+                task.cancel()
         if self._http:
             await self._http.close()
 
