@@ -25,7 +25,7 @@ def test_given_a_caller_when_they_press_1_after_the_prompt_then_it_is_echoed_and
     result = sipp.place_calls("caller_dtmf1", service=LINE_TEST, pause_ms=2500)
 
     assert result.returncode == 0 and result.successful == 1, result.output[-2000:]
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.answered
     assert record.digits == ["1"]
     assert record.played[0] == (PROMPT, "finished")
@@ -40,7 +40,7 @@ def test_given_a_caller_when_they_press_during_the_prompt_then_the_prompt_stops(
     result = sipp.place_calls("caller_dtmf1", service=LINE_TEST, pause_ms=300)
 
     assert result.returncode == 0, result.output[-2000:]
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.played[0] == (PROMPT, "interrupted")
     assert record.digits == ["1"]
     assert wait_until_idle(pbx_state) == ([], [])
@@ -50,7 +50,7 @@ def test_given_a_caller_when_they_hang_up_during_the_prompt_then_nothing_is_left
     result = sipp.place_calls("caller_hangup", service=LINE_TEST, pause_ms=400)
 
     assert result.returncode == 0, result.output[-2000:]
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.answered
     assert record.ended_by == "caller"
     assert record.error is None

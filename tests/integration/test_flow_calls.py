@@ -64,7 +64,7 @@ def prompts_heard(record) -> list[str]:
 def test_given_a_menu_when_the_caller_presses_2_then_the_flow_reaches_that_option(serve_flow, pbx_state):
     serve = serve_flow("menu-test")
     call(["wait 7000", "dtmf 2"])
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.outcome.kind == "hangup"
     assert record.outcome.visited == ["menu", "two", "bye"]
     assert record.played[0][1] == "finished"
@@ -73,7 +73,7 @@ def test_given_a_menu_when_the_caller_presses_2_then_the_flow_reaches_that_optio
 def test_given_a_menu_when_the_caller_presses_during_the_prompt_then_the_prompt_stops(serve_flow):
     serve = serve_flow("menu-test")
     call(["wait 800", "dtmf 1"])
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.played[0][1] == "interrupted"
     assert record.outcome.visited == ["menu", "one", "bye"]
 
@@ -82,7 +82,7 @@ def test_given_a_menu_when_the_caller_presses_a_wrong_key_then_stays_silent_it_r
         serve_flow):
     serve = serve_flow("menu-test")
     call(["wait 800", "dtmf 9"], timeout_s=90)
-    record = serve.wait_for_record(lambda r: True, timeout=90)
+    record = serve.wait_for_record(lambda r: not r.resumed, timeout=90)
     assert record.outcome.visited == ["menu", "failed", "bye"]
     heard = prompts_heard(record)
     menu_prompt = heard[0]
@@ -94,7 +94,7 @@ def test_given_a_menu_when_the_caller_presses_a_wrong_key_then_stays_silent_it_r
 def test_given_a_gather_when_the_caller_keys_digits_and_hash_then_the_variable_holds_them(serve_flow):
     serve = serve_flow("gather-test")
     call(["wait 1000", "dtmf 123456#"])
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.outcome.variables["account"] == "123456"
     assert record.outcome.visited == ["account", "thanks", "bye"]
 
@@ -130,7 +130,7 @@ def test_given_the_account_service_answers_when_a_caller_asks_their_balance_then
     serve = serve_flow("support-line", clock=lambda: MONDAY_10AM)
     call(["wait 1500", "dtmf 1", "wait 1500", "dtmf 3", "wait 1500", "dtmf 12345678#", "wait 9000", "dtmf 9"],
          timeout_s=90)
-    record = serve.wait_for_record(lambda r: True, timeout=90)
+    record = serve.wait_for_record(lambda r: not r.resumed, timeout=90)
     outcome = record.outcome
     assert outcome.variables["customer"]["name"] == "Ada"
     assert "balance" in outcome.visited and "lookup_failed" not in outcome.visited
@@ -141,7 +141,7 @@ def test_given_the_account_service_is_too_slow_when_a_caller_asks_their_balance_
     account_api.delay_s = 4.0  # the flow's http timeout is 2 s
     serve = serve_flow("support-line", clock=lambda: MONDAY_10AM)
     call(["wait 1500", "dtmf 1", "wait 1500", "dtmf 3", "wait 1500", "dtmf 12345678#"], timeout_s=90)
-    record = serve.wait_for_record(lambda r: True, timeout=90)
+    record = serve.wait_for_record(lambda r: not r.resumed, timeout=90)
     assert "lookup_failed" in record.outcome.visited
     assert record.outcome.kind == "queued" and record.outcome.queue.queue == "billing"
 
@@ -149,7 +149,7 @@ def test_given_the_account_service_is_too_slow_when_a_caller_asks_their_balance_
 def test_given_office_hours_when_a_caller_picks_billing_then_the_call_is_queued_with_its_needs(serve_flow):
     serve = serve_flow("support-line", clock=lambda: MONDAY_10AM)
     call(["wait 1500", "dtmf 2", "wait 1500", "dtmf 1"])
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     queued = record.outcome.queue
     assert record.outcome.kind == "queued"
     assert (queued.queue, queued.skills, queued.language) == ("billing", {"billing": 2}, "fr")
@@ -159,7 +159,7 @@ def test_given_the_office_is_closed_when_a_caller_leaves_a_message_then_it_is_re
     serve = serve_flow("support-line", clock=lambda: SUNDAY_3AM)
     call(["wait 1500", "dtmf 1", "wait 14000", "audio /usr/share/sip-tester/g711a.pcap", "wait 3000", "dtmf #"],
          timeout_s=90)
-    record = serve.wait_for_record(lambda r: True, timeout=90)
+    record = serve.wait_for_record(lambda r: not r.resumed, timeout=90)
     assert "after_hours" in record.outcome.visited and record.outcome.kind == "hangup"
     [recording] = record.outcome.recordings
     assert Path(recording).stat().st_size > 8000  # more than half a second of 8 kHz audio
@@ -168,7 +168,7 @@ def test_given_the_office_is_closed_when_a_caller_leaves_a_message_then_it_is_re
 def test_given_a_flow_when_the_caller_hangs_up_mid_prompt_then_nothing_is_left_behind(serve_flow, pbx_state):
     serve = serve_flow("menu-test")
     call(["wait 1000"], end="hangup")
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.ended_by == "caller" and record.error is None
     deadline = time.monotonic() + 10
     while pbx_state() != ([], []) and time.monotonic() < deadline:
@@ -191,7 +191,7 @@ def test_given_a_call_in_progress_when_its_flow_file_changes_then_it_finishes_on
     assert serve.controller.flow.library.current is not before, "the edit was not picked up"
 
     assert sipp.finish(proc, stats).returncode == 0
-    first = serve.wait_for_record(lambda r: True)
+    first = serve.wait_for_record(lambda r: not r.resumed)
     assert first.outcome.visited == ["menu", "one", "bye"]  # the version it started with
 
     call(["wait 800", "dtmf 1"])
@@ -209,7 +209,7 @@ def test_given_a_broken_edit_when_reloaded_then_it_is_refused_and_the_previous_v
     assert serve.controller.flow.library.current is before
 
     call(["wait 800", "dtmf 2"])
-    record = serve.wait_for_record(lambda r: True)
+    record = serve.wait_for_record(lambda r: not r.resumed)
     assert record.outcome.visited == ["menu", "two", "bye"]
 
 
