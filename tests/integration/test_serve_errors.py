@@ -44,3 +44,12 @@ def test_given_no_pbx_when_serve_starts_then_it_retries_with_growing_backoff_and
         proc.wait(10)
     delays = [float(re.search(r"retry_in_s=([\d.]+)", line).group(1)) for line in lines]
     assert len(delays) == 3 and delays[0] < delays[1] < delays[2]
+
+
+def test_given_a_broken_flow_when_serve_starts_then_it_refuses_with_file_and_line(tmp_path):
+    (tmp_path / "support-line.yaml").write_text("name: support-line\nstart: a\nnodes:\n  a: {say: hi, next: b}\n")
+    proc = serve(IVR_FLOWS_DIR=str(tmp_path))
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert f"error: {tmp_path}/support-line.yaml:4:22: error: unknown node 'b'" in stderr.splitlines()
+    assert "event=ari.connected" not in stderr
