@@ -44,14 +44,20 @@ class ControlApi:
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self._errors])
         app.add_routes([
-            web.get("/agents", lambda r: web.json_response(views.agents(self.service))),
+            web.get("/agents", self._view(lambda r: views.agents(self.service))),
             web.post("/agents/{agent}/{action}", self._agent_action),
-            web.get("/queues", lambda r: web.json_response(views.queues(self.service))),
-            web.get("/queues/{name}", lambda r: web.json_response(views.queue(self.service, r.match_info["name"]))),
+            web.get("/queues", self._view(lambda r: views.queues(self.service))),
+            web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain",
-                    lambda r: web.json_response(views.explain(self.service, r.match_info["id"]))),
+                    self._view(lambda r: views.explain(self.service, r.match_info["id"]))),
         ])
         return app
+
+    @staticmethod
+    def _view(build):
+        async def handler(request: web.Request) -> web.Response:
+            return web.json_response(build(request))
+        return handler
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app(), access_log=None)
@@ -60,8 +66,11 @@ class ControlApi:
             await web.TCPSite(self._runner, self.config.host, self.config.port).start()
         except OSError as exc:
             await self._runner.cleanup()
-            raise ConfigError(f"control API cannot listen on {self.config.host}:{self.config.port}: "
-                              f"{exc.strerror} (control.port in the config)") from None
+            self._runner = None
+            # Calls must still be served: say it loudly, but keep running without `ivr agents`.
+            log.error("control.unavailable", reason=f"cannot listen on {self.config.host}:{self.config.port}: "
+                                                    f"{exc.strerror} (control.port in the config)")
+            return
         log.event("control.listening", host=self.config.host, port=self.config.port)
 
     async def stop(self) -> None:

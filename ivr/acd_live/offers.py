@@ -129,8 +129,12 @@ class Offers:
         if self.service.config.acd.record:
             name = f"qa-{waiter.interaction.queue}-{time.strftime('%Y%m%d-%H%M%S')}-" \
                    f"{waiter.interaction.id.replace('.', '-')}"
-            await self.ari.post(f"/bridges/{bridge}/record", params={
-                "name": name, "format": "wav", "ifExists": "overwrite"})
+            try:
+                await self.ari.post(f"/bridges/{bridge}/record", params={
+                    "name": name, "format": "wav", "ifExists": "overwrite"})
+            except AriRequestError as exc:  # the call goes on unrecorded
+                log.warning("acd.record_failed", interaction=waiter.interaction.id, reason=str(exc))
+                return
             waiter.recording = f"{self.service.config.media.recordings_dir}/{name}.wav"
 
     async def destroy_bridge(self, bridge: str) -> None:
