@@ -5,7 +5,8 @@ import asyncio
 import logging
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
 
 from . import log
 from .call import Call, CallRecord
@@ -15,8 +16,25 @@ from .pbx.ari import AriClient, AriRequestError, Event
 from .errors import AriUnavailable
 
 
+StasisHandler = Callable[[Call, list[str]], Awaitable[None]]  # (call, the app args after the first)
+Resumer = Callable[[Call], Callable[[], Awaitable[None]] | None]  # claims a re-attached call, or None
+
+
+class Service(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class Controller:
-    """Answers every call that enters our Stasis app and runs its flow, one task per call."""
+    """Answers every call that enters our Stasis app and runs its flow, one task per call.
+
+    Other parts plug in without the controller knowing them: `handlers` run a call instead of
+    the flow when its first Stasis app argument names them (`Stasis(ivr,feature,*11)`, ACD
+    offers to agents); `resumers` may claim a call found in the app after a (re)connect;
+    `listeners` see every ARI event (also of channels that never entered the app); `services`
+    start and stop with the controller.
+    """
 
     def __init__(self, config: Config, flow: Flow, *, history: int = 10_000):
         self.config = config
@@ -27,11 +45,19 @@ class Controller:
         self.finished: deque[CallRecord] = deque(maxlen=history)
         self.connected = asyncio.Event()
         self.stopping = False
+        self.handlers: dict[str, StasisHandler] = {}
+        self.resumers: list[Resumer] = []
+        self.listeners: list[Callable[[Event], None]] = []
+        self.services: list[Service] = []
 
     async def run(self) -> None:
         async with self.ari:
             await self.flow.start()
+            started: list[Service] = []
             try:
+                for service in self.services:
+                    await service.start()
+                    started.append(service)
                 await self.ari.run(self.on_event, self.on_connect)
             finally:
                 # Calls stay in our Stasis app: the next controller re-attaches to them.
@@ -39,6 +65,8 @@ class Controller:
                 for task in list(self.tasks.values()):
                     task.cancel()
                 await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+                for service in reversed(started):
+                    await service.stop()
                 await self.flow.stop()
 
     # -- events --------------------------------------------------------------
@@ -46,8 +74,10 @@ class Controller:
         kind = event["type"]
         channel_id = _channel_of(event)
         log.event("ari.event", logging.DEBUG, type=kind, channel=channel_id or "")
+        for listener in self.listeners:
+            listener(event)
         if kind == "StasisStart":
-            self._start(event["channel"])
+            self._start(event["channel"], args=event.get("args") or [])
             return
         if kind == "ApplicationReplaced":
             log.warning("ari.app_replaced", app=self.config.ari.app,
@@ -77,14 +107,27 @@ class Controller:
         self.connected.set()
 
     # -- call lifecycle ------------------------------------------------------
-    def _start(self, channel: dict[str, Any], *, resumed: bool = False) -> None:
+    def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
         if channel["id"] in self.calls:
             return
         call = Call(self.ari, channel, resumed=resumed)
         self.calls[call.channel_id] = call
+        run, runs = self._runner(call, list(args))
         call.log("call.start", caller=call.record.caller, dialed=call.record.dialed,
-                 channel=call.record.channel, flow=self.flow.name, resumed=resumed)
-        self.tasks[call.channel_id] = asyncio.create_task(self._run(call), name=f"call-{call.channel_id}")
+                 channel=call.record.channel, flow=runs, resumed=resumed)
+        self.tasks[call.channel_id] = asyncio.create_task(self._run(call, run), name=f"call-{call.channel_id}")
+
+    def _runner(self, call: Call, args: list[str]) -> tuple[Callable[[], Awaitable[None]], str]:
+        """What runs the call: the handler its app arguments name, a resumer's claim, or the flow."""
+        if args and args[0] in self.handlers:
+            handler = self.handlers[args[0]]
+            return (lambda: handler(call, args[1:])), args[0]
+        if call.record.resumed:
+            for resumer in self.resumers:
+                claimed = resumer(call)
+                if claimed is not None:
+                    return claimed, "resumed"
+        return (lambda: self.flow.run(call)), self.flow.name
 
     def _ended(self, call: Call) -> None:
         """The channel left our app (caller hung up, or we did): cancel whatever the call was doing."""
@@ -95,9 +138,9 @@ class Controller:
             if task and not task.done():
                 task.cancel()
 
-    async def _run(self, call: Call) -> None:
+    async def _run(self, call: Call, run: Callable[[], Awaitable[None]]) -> None:
         try:
-            await self.flow.run(call)
+            await run()
         except asyncio.CancelledError:
             if not (call.hung_up or self.stopping):
                 raise

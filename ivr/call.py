@@ -108,9 +108,9 @@ class Call:
             return self.digits.get_nowait()[0]
         playback_id = uuid.uuid4().hex
         finished = self._expect(lambda e: e["type"] == "PlaybackFinished" and e["playback"]["id"] == playback_id)
-        await self.ari.post(f"{self._path}/play/{playback_id}", params={"media": media, "lang": self.language})
-        self._playbacks.add(playback_id)
+        self._playbacks.add(playback_id)  # before the request, so stop_playbacks() can never miss it
         try:
+            await self.ari.post(f"{self._path}/play/{playback_id}", params={"media": media, "lang": self.language})
             if not interruptible:
                 await finished
                 self.record.played.append((media, "finished"))
@@ -132,6 +132,11 @@ class Call:
 
     async def _stop(self, playback_id: str) -> None:
         await self.ari.delete(f"/playbacks/{playback_id}", missing_ok=True)
+
+    async def stop_playbacks(self) -> None:
+        """Stop whatever the caller hears from us (an interrupted `play` returns as finished)."""
+        for playback_id in list(self._playbacks):
+            await self._stop(playback_id)
 
     async def read_digit(self, timeout: float) -> str | None:
         """The next key the caller presses (including one pressed earlier), or None after `timeout` s."""
@@ -170,8 +175,7 @@ class Call:
 
     async def close(self) -> None:
         """Leave nothing behind: stop our playbacks and hang the channel up if it is still there."""
-        for playback_id in list(self._playbacks):
-            await self._stop(playback_id)
+        await self.stop_playbacks()
         await self.hangup()
         for _, future in self._waiters:
             future.cancel()

@@ -9,6 +9,7 @@ import click
 from . import config as config_module
 from . import log
 from .errors import IvrError
+from acd.errors import AcdError
 
 
 @click.group()
@@ -95,17 +96,29 @@ def serve(ctx: click.Context) -> None:
     log.setup(config.log.level)
     log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source, flows=config.flows.dir)
     flow = FlowService.from_config(config)  # refuses to start on an invalid flow, with file:line messages
+
+    async def run() -> None:
+        from .acd_live import install
+
+        controller = Controller(config, flow)
+        install(controller, flow)
+        await controller.run()
     try:
-        asyncio.run(Controller(config, flow).run())
+        asyncio.run(run())
+    except AcdError as exc:
+        raise IvrError(str(exc)) from None
     except KeyboardInterrupt:
         log.event("serve.stop")
 
 
 from .acd_cli import acd  # noqa: E402 - the command groups each live with their package
+from .agents_cli import agents, queues  # noqa: E402
 from .flows.cli import flows  # noqa: E402
 
 cli.add_command(flows)
 cli.add_command(acd)
+cli.add_command(agents)
+cli.add_command(queues)
 
 
 def _duration(seconds: int) -> str:

@@ -75,6 +75,23 @@ class MediaConfig:
 
 
 @dataclass
+class AcdServiceConfig:
+    """The ACD on live calls: its routing config, its state store, QA recording of bridged calls."""
+
+    file: str = "acd.yaml"  # queues, agents, skills (see docs/routing.md)
+    store_url: str = "sqlite:///var/acd.sqlite"  # a relative SQLite path is relative to this config file
+    record: bool = True  # record caller-agent bridges into media.recordings_dir for QA
+
+
+@dataclass
+class ControlConfig:
+    """The loopback HTTP API `ivr agents` and `ivr queues` talk to while `ivr serve` runs."""
+
+    host: str = "127.0.0.1"
+    port: int = 8090
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -88,6 +105,8 @@ class Config:
     agents: list[AgentEndpoint] = field(default_factory=list)
     flows: FlowsConfig = field(default_factory=FlowsConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
+    acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
+    control: ControlConfig = field(default_factory=ControlConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
 
@@ -120,6 +139,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     config.flows.dir = str((base / config.flows.dir).resolve())
     config.media.prompts_dir = str((base / config.media.prompts_dir).resolve())
     config.media.recordings_dir = str((base / config.media.recordings_dir).resolve())
+    config.acd.file = str((base / config.acd.file).resolve())
+    if config.acd.store_url.startswith("sqlite:///") and not config.acd.store_url.startswith("sqlite:////"):
+        relative = config.acd.store_url.removeprefix("sqlite:///")
+        if relative != ":memory:":
+            config.acd.store_url = "sqlite:///" + str((base / relative).resolve())
     return config
 
 
@@ -149,6 +173,12 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(f"{path}: {where}: expected a whole number, got {value!r}") from None
+    if kind is bool:
+        if isinstance(value, str) and value.lower() in ("true", "yes", "1", "false", "no", "0"):
+            return value.lower() in ("true", "yes", "1")
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path}: {where}: expected true or false, got {value!r}")
+        return value
     if kind is str:
         if isinstance(value, (dict, list)) or value is None:
             raise ConfigError(f"{path}: {where}: expected text, got {value!r}")
@@ -167,7 +197,7 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):

@@ -135,7 +135,7 @@ class FlowService:
 
     @classmethod
     def from_config(cls, config: Config, **kw) -> "FlowService":
-        queues = read_queue_names(Path(config.source).parent / "acd.yaml")
+        queues = read_queue_names(Path(config.acd.file))
         library = FlowLibrary(config.flows.dir, known_queues=queues, known_sounds=pbx_sound_names(config))
         library.load()
         return cls(config, library, **kw)

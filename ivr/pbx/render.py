@@ -38,7 +38,7 @@ def values(config: Config) -> dict[str, str]:
         "ami_username": config.ami.username, "ami_password": config.ami.password,
         "sip_host": config.sip.host, "sip_port": str(config.sip.port),
         "rtp_start": str(config.sip.rtp_start), "rtp_end": str(config.sip.rtp_end),
-        "service_numbers_dialplan": dialplan,
+        "service_numbers_dialplan": dialplan, "ari_app": config.ari.app,
     }
 
 

@@ -13,9 +13,11 @@ from ..config import Config
 
 
 class ServeThread:
-    def __init__(self, config: Config, flow: Any = None):
+    def __init__(self, config: Config, flow: Any = None, *, acd: bool = False):
         self.config = config
         self.flow = flow
+        self.acd = acd  # also run the ACD (queue handoff, agent offers, feature codes, control API)
+        self.acd_service = None
         self.controller: Controller | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -43,7 +45,11 @@ class ServeThread:
     async def _run(self) -> None:
         from ..flows.serving import FlowService
 
-        self.controller = Controller(self.config, self.flow or FlowService.from_config(self.config))
+        flow = self.flow or FlowService.from_config(self.config)
+        self.controller = Controller(self.config, flow)
+        if self.acd:
+            from ..acd_live import install
+            self.acd_service = install(self.controller, flow)
         self._task = asyncio.current_task()
         self._ready.set()
         try:

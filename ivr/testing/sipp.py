@@ -35,7 +35,7 @@ def sipp_binary() -> str:
     return path
 
 
-def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service: str = "100", calls: int = 1,
+def start_calls(scenario: str | Path, *, target: str | None = None, service: str = "100", calls: int = 1,
                 rate: float | None = None, limit: int | None = None, pause_ms: int = 2000,
                 media_port: int | None = None, timeout_s: float = 60.0,
                 workdir: Path | None = None, caller: str = "5550100") -> tuple[subprocess.Popen[str], Path]:
@@ -43,6 +43,9 @@ def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service
 
     `scenario` is the name of a shipped scenario or the path of a scenario file.
     """
+    if target is None:  # the PBX of the service config (IVR_SIP_PORT and friends apply)
+        from ..config import load
+        target = f"127.0.0.1:{load().sip.port}"
     workdir = workdir or Path(tempfile.mkdtemp(prefix="sipp-"))
     stat_file = workdir / "stats.csv"
     cmd = [

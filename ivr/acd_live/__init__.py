@@ -1,0 +1,18 @@
+"""The ACD on live calls: callers wait with music and announcements, agents' phones ring,
+answered calls are bridged and recorded; agents use feature codes or `ivr agents`."""
+from __future__ import annotations
+
+from .control import ControlApi
+from .features import FeatureCodes
+from .service import AcdService
+
+__all__ = ["AcdService", "install"]
+
+
+def install(controller, flow_service) -> AcdService:
+    """Plug the ACD into a controller: queue handoff, agent offers, feature codes, control API."""
+    service = AcdService(controller.config, controller, flow_service.tts)
+    flow_service.handoff = service
+    FeatureCodes(service)
+    ControlApi(service, controller.config.control)
+    return service

@@ -1,0 +1,106 @@
+"""The control API: loopback HTTP + JSON for `ivr agents` and `ivr queues` while `ivr serve` runs.
+
+    GET  /agents                          POST /agents/{id}/login|logout|ready
+    POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
+    GET  /interactions/{id}/explain
+
+Errors answer 4xx with {"error": "one line"}.
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from aiohttp import web
+
+from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
+from acd.model import AgentState
+
+from .. import log
+from ..config import ControlConfig
+from ..errors import ConfigError
+from . import views
+from .service import AcdService
+
+NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
+
+
+def check_loopback(config: ControlConfig) -> None:
+    try:
+        loopback = ipaddress.ip_address(config.host).is_loopback
+    except ValueError:
+        loopback = config.host == "localhost"
+    if not loopback:
+        raise ConfigError(f"control.host: {config.host} is not a loopback address; the control API has no "
+                          "authentication and listens on loopback only")
+
+
+class ControlApi:
+    def __init__(self, service: AcdService, config: ControlConfig):
+        check_loopback(config)
+        self.service, self.config = service, config
+        self._runner: web.AppRunner | None = None
+        service.controller.services.append(self)
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._errors])
+        app.add_routes([
+            web.get("/agents", self._view(lambda r: views.agents(self.service))),
+            web.post("/agents/{agent}/{action}", self._agent_action),
+            web.get("/queues", self._view(lambda r: views.queues(self.service))),
+            web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
+            web.get("/interactions/{id}/explain",
+                    self._view(lambda r: views.explain(self.service, r.match_info["id"]))),
+        ])
+        return app
+
+    @staticmethod
+    def _view(build):
+        async def handler(request: web.Request) -> web.Response:
+            return web.json_response(build(request))
+        return handler
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            # Calls must still be served: say it loudly, but keep running without `ivr agents`.
+            log.error("control.unavailable", reason=f"cannot listen on {self.config.host}:{self.config.port}: "
+                                                    f"{exc.strerror} (control.port in the config)")
+            return
+        log.event("control.listening", host=self.config.host, port=self.config.port)
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _agent_action(self, request: web.Request) -> web.Response:
+        agent_id, action = request.match_info["agent"], request.match_info["action"]
+        service = self.service
+        if action == "login":
+            state = service.agent_available(agent_id, login=True)
+        elif action == "ready":
+            state = service.agent_available(agent_id)
+        elif action == "logout":
+            state = service.agent_unavailable(agent_id, AgentState.LOGGED_OUT)
+        elif action == "pause":
+            reason = request.query.get("reason")
+            if not reason:
+                raise web.HTTPBadRequest(text='{"error": "pause needs a reason"}', content_type="application/json")
+            state = service.agent_unavailable(agent_id, AgentState.PAUSED, reason)
+        else:
+            raise web.HTTPNotFound(text=f'{{"error": "unknown action {action}"}}', content_type="application/json")
+        log.event("control.agent", agent=agent_id, action=action, state=state.value)
+        return web.json_response({"agent": agent_id, "state": state.value})
+
+    @web.middleware
+    async def _errors(self, request: web.Request, handler):
+        try:
+            return await handler(request)
+        except NOT_FOUND as exc:
+            return web.json_response({"error": str(exc)}, status=404)
+        except AcdError as exc:
+            return web.json_response({"error": str(exc)}, status=409)

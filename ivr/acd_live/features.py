@@ -1,0 +1,62 @@
+"""Agent feature codes dialed from an agent phone (extensions.conf `[agents]`).
+
+    *11 log in    *12 log out    *13 pause    *14 ready
+
+The agent is the one whose `endpoint` (acd.yaml) placed the call. It hears a short
+confirmation (or why not), then the controller hangs up.
+"""
+from __future__ import annotations
+
+from acd.errors import AcdError
+from acd.model import AgentState
+
+from ..call import Call
+from .service import AcdService
+
+FEATURE_ARG = "feature"
+PAUSE_REASON = "break"  # used by *13 when acd.yaml lists it; else its first pause reason
+
+SAID = {"*11": "You are logged in.", "*12": "You are logged out.", "*13": "You are paused.",
+        "*14": "You are ready for calls."}
+
+
+def endpoint_of(call: Call) -> str:
+    """`PJSIP/agent1-00000004` -> `agent1`."""
+    name = call.record.channel.split("/", 1)[-1]
+    return name.rsplit("-", 1)[0]
+
+
+class FeatureCodes:
+    def __init__(self, service: AcdService):
+        self.service = service
+        service.controller.handlers[FEATURE_ARG] = self.handle
+
+    def apply(self, agent_id: str, code: str) -> str:
+        service = self.service
+        if code == "*11":
+            service.agent_available(agent_id, login=True)
+        elif code == "*12":
+            service.agent_unavailable(agent_id, AgentState.LOGGED_OUT)
+        elif code == "*13":
+            reasons = service.acd.pause_reasons
+            service.agent_unavailable(agent_id, AgentState.PAUSED,
+                                      PAUSE_REASON if PAUSE_REASON in reasons or not reasons else reasons[0])
+        elif code == "*14":
+            service.agent_available(agent_id)
+        else:
+            raise AcdError(f"unknown feature code {code}")
+        return SAID[code]
+
+    async def handle(self, call: Call, args: list[str]) -> None:
+        code = args[0] if args else ""
+        agent = self.service.agent_by_endpoint(endpoint_of(call))
+        await call.answer()
+        if agent is None:
+            said, outcome = "This phone belongs to no agent.", "unknown-agent"
+        else:
+            try:
+                said, outcome = self.apply(agent.id, code), "ok"
+            except AcdError as exc:
+                said, outcome = "That is not possible now.", str(exc)
+        call.log("acd.feature", code=code, agent=agent.id if agent else "", outcome=outcome)
+        await call.play(await self.service.tts.media(said, "en"))

@@ -1,0 +1,144 @@
+"""Offering a waiting caller to an agent: ring the agent's phone, bridge on answer, record for QA.
+
+The agent's channel is originated into our own Stasis app with the app arguments
+`acd-offer,<interaction id>`: it enters the app (StasisStart) only once the agent answers,
+so an offer that ends before that (timeout, busy, unregistered phone) shows up only as a
+ChannelDestroyed event, which the controller hands to our listener.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .. import log
+from ..call import Call
+from ..errors import AriUnavailable
+from ..pbx.ari import AriRequestError, Event
+
+if TYPE_CHECKING:
+    from .service import AcdService, Waiter
+
+OFFER_ARG = "acd-offer"
+CHANNEL_PREFIX = "acd-offer-"
+
+
+@dataclass(eq=False)
+class Offer:
+    channel_id: str
+    agent_id: str
+    interaction_id: str
+    answered: bool = False
+    withdrawn: bool = False  # we ended it on purpose (caller left, agent paused): not a ring-no-answer
+    done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over on the caller's side
+    timer: asyncio.TimerHandle | None = None
+
+
+def bridge_id(interaction_id: str) -> str:
+    return f"acd-{interaction_id}"
+
+
+class Offers:
+    def __init__(self, service: AcdService):
+        self.service = service
+        self.ari = service.controller.ari
+        self.by_channel: dict[str, Offer] = {}
+
+    def ring(self, waiter: Waiter, agent_id: str) -> Offer:
+        offer = Offer(f"{CHANNEL_PREFIX}{uuid.uuid4().hex[:16]}", agent_id, waiter.interaction.id)
+        self.by_channel[offer.channel_id] = offer
+        waiter.offer = offer
+        asyncio.create_task(self._originate(offer, waiter), name=f"ring-{offer.channel_id}")
+        return offer
+
+    async def _originate(self, offer: Offer, waiter: Waiter) -> None:
+        service = self.service
+        agent = service.router.agents[offer.agent_id]
+        queue = service.router.queues[waiter.interaction.queue]
+        caller = waiter.call.record.caller or "ACD"
+        log.event("acd.offer", interaction=offer.interaction_id, agent=agent.id, channel=offer.channel_id)
+        try:
+            await self.ari.post("/channels", params={
+                "endpoint": f"PJSIP/{agent.endpoint}", "app": service.config.ari.app,
+                "appArgs": f"{OFFER_ARG},{offer.interaction_id}", "channelId": offer.channel_id,
+                "timeout": int(queue.ring_timeout_s), "callerId": f'"{caller}" <{caller}>'})
+        except (AriRequestError, AriUnavailable) as exc:
+            log.warning("acd.offer_failed", interaction=offer.interaction_id, agent=agent.id, reason=str(exc))
+            self.by_channel.pop(offer.channel_id, None)
+            service.no_answer(offer)
+            return
+        # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
+        offer.timer = asyncio.get_running_loop().call_later(
+            queue.ring_timeout_s + 3, lambda: asyncio.create_task(self.hang_up(offer)))
+
+    async def hang_up(self, offer: Offer) -> None:
+        try:
+            await self.ari.delete(f"/channels/{offer.channel_id}", missing_ok=True)
+        except (AriRequestError, AriUnavailable) as exc:
+            log.warning("acd.hangup_failed", channel=offer.channel_id, reason=str(exc))
+
+    def withdraw(self, offer: Offer) -> None:
+        """Stop ringing the agent: its channel goes, and that is not a ring-no-answer."""
+        offer.withdrawn = True
+        if offer.timer:
+            offer.timer.cancel()
+        asyncio.create_task(self.hang_up(offer))
+
+    def on_event(self, event: Event) -> None:
+        if event["type"] != "ChannelDestroyed":
+            return
+        offer = self.by_channel.pop(event["channel"]["id"], None)
+        if offer is None:
+            return
+        if offer.timer:
+            offer.timer.cancel()
+        if not (offer.answered or offer.withdrawn):
+            log.event("acd.no_answer", interaction=offer.interaction_id, agent=offer.agent_id,
+                      cause=event.get("cause_txt", ""))
+            self.service.no_answer(offer)
+
+    # -- the agent answered: its channel runs this instead of a flow -----------------------
+
+    async def agent_answered(self, agent_call: Call, args: list[str]) -> None:
+        service = self.service
+        offer = self.by_channel.get(agent_call.channel_id)
+        waiter = service.waiters.get(offer.interaction_id) if offer else None
+        if offer is None or offer.withdrawn or waiter is None or waiter.offer is not offer:
+            return  # too late (caller gone, offer withdrawn, or a restart): the controller hangs it up
+        offer.answered = True
+        if offer.timer:
+            offer.timer.cancel()
+        service.answered(waiter)
+        try:
+            await waiter.hold.stop()
+            await self._bridge(waiter, agent_call)
+            await offer.done.wait()
+        finally:
+            if not offer.done.is_set() and not service.controller.stopping:
+                waiter.end("answered")  # the agent hung up (or bridging failed): the caller's side ends
+
+    async def _bridge(self, waiter: Waiter, agent_call: Call) -> None:
+        bridge = bridge_id(waiter.interaction.id)
+        await self.ari.post(f"/bridges/{bridge}", params={"type": "mixing", "name": bridge})
+        await self.ari.post(f"/bridges/{bridge}/addChannel",
+                            params={"channel": f"{waiter.call.channel_id},{agent_call.channel_id}"})
+        waiter.bridge = bridge
+        log.event("acd.bridged", interaction=waiter.interaction.id, agent=waiter.offer.agent_id, bridge=bridge)
+        if self.service.config.acd.record:
+            name = f"qa-{waiter.interaction.queue}-{time.strftime('%Y%m%d-%H%M%S')}-" \
+                   f"{waiter.interaction.id.replace('.', '-')}"
+            try:
+                await self.ari.post(f"/bridges/{bridge}/record", params={
+                    "name": name, "format": "wav", "ifExists": "overwrite"})
+            except AriRequestError as exc:  # the call goes on unrecorded
+                log.warning("acd.record_failed", interaction=waiter.interaction.id, reason=str(exc))
+                return
+            waiter.recording = f"{self.service.config.media.recordings_dir}/{name}.wav"
+
+    async def destroy_bridge(self, bridge: str) -> None:
+        try:
+            await self.ari.delete(f"/bridges/{bridge}", missing_ok=True)
+        except (AriRequestError, AriUnavailable) as exc:
+            log.warning("acd.bridge_cleanup_failed", bridge=bridge, reason=str(exc))

@@ -1,0 +1,51 @@
+"""What `ivr agents` and `ivr queues` show: plain JSON-able views of the live ACD."""
+from __future__ import annotations
+
+from typing import Any
+
+from acd.errors import UnknownQueue
+from acd.model import AgentState
+
+from .service import AcdService
+
+
+def agents(service: AcdService) -> list[dict[str, Any]]:
+    now = service.clock()
+    held = {agent_id: interaction for interaction, agent_id in service.router.held().items()}
+    return [{"id": agent.id, "name": agent.name, "state": agent.state.value, "reason": agent.pause_reason,
+             "since_s": round(now - agent.state_since, 1) if agent.state_since else None,
+             "queues": list(agent.queues), "interaction": held.get(agent.id)}
+            for agent in service.router.agents.values()]
+
+
+def queues(service: AcdService) -> list[dict[str, Any]]:
+    router = service.router
+    held_in: dict[str, int] = {}
+    for waiter in service.waiters.values():
+        if waiter.offer:
+            held_in[waiter.interaction.queue] = held_in.get(waiter.interaction.queue, 0) + 1
+    out = []
+    for name in router.queues:
+        members = [agent for agent in router.agents.values() if name in agent.queues]
+        out.append({"name": name, "waiting": len(router.waiting(name)), "offered_or_talking": held_in.get(name, 0),
+                    "agents_available": sum(agent.state is AgentState.AVAILABLE for agent in members),
+                    "agents_logged_in": sum(agent.state is not AgentState.LOGGED_OUT for agent in members)})
+    return out
+
+
+def queue(service: AcdService, name: str) -> dict[str, Any]:
+    router = service.router
+    if name not in router.queues:
+        raise UnknownQueue(f"unknown queue {name} (known: {', '.join(router.queues)})")
+    now = service.clock()
+    waiting = [{"interaction": i.id, "position": position, "priority": i.priority, "language": i.language,
+                "skills": i.skills, "waited_s": round(now - i.enqueued_at, 1),
+                "estimated_wait_s": round(router.estimated_wait_s(i.id), 1), "customer": i.customer}
+               for position, i in enumerate(router.waiting(name), start=1)]
+    summary = next(q for q in queues(service) if q["name"] == name)
+    return {**summary, "calls": waiting}
+
+
+def explain(service: AcdService, interaction_id: str) -> dict[str, Any]:
+    explanation = service.router.explain(interaction_id, service.clock())
+    return {"interaction": interaction_id, "eligible": explanation.eligible(), "lines": explanation.lines()}

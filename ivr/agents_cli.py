@@ -1,0 +1,111 @@
+"""`ivr agents` and `ivr queues`: talk to the running `ivr serve` over its loopback control API."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import click
+
+from . import config as config_module
+
+
+def _control(ctx: click.Context, method: str, path: str, **query: str) -> Any:
+    config = ctx.find_object(config_module.Config).control
+    url = f"http://{config.host}:{config.port}{path}"
+    if query:
+        url += "?" + urllib.parse.urlencode(query)
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read()).get("error", exc.reason)
+        except ValueError:
+            message = exc.reason
+        raise click.ClickException(message) from None
+    except (urllib.error.URLError, OSError):
+        raise click.ClickException(f"ivr serve is not running (no control API on {config.host}:{config.port})") \
+            from None
+
+
+@click.group()
+def agents() -> None:
+    """Agents of the running server: list them, log them in or out, pause, ready."""
+
+
+@agents.command(name="list")
+@click.pass_context
+def agents_list(ctx: click.Context) -> None:
+    """One line per agent: id, state (and pause reason), for how long, queues."""
+    for agent in _control(ctx, "GET", "/agents"):
+        state = agent["state"] + (f" ({agent['reason']})" if agent["reason"] else "")
+        since = f"{agent['since_s']:.0f}s" if agent["since_s"] is not None else "-"
+        click.echo(f"{agent['id']:<10} {state:<22} {since:>7}  {','.join(agent['queues'])}"
+                   + (f"  on {agent['interaction']}" if agent["interaction"] else ""))
+
+
+def _action(name: str, help_text: str):
+    @click.argument("agent")
+    @click.pass_context
+    def command(ctx: click.Context, agent: str) -> None:
+        result = _control(ctx, "POST", f"/agents/{urllib.parse.quote(agent)}/{name}")
+        click.echo(f"{result['agent']}: {result['state']}")
+    command.__doc__ = help_text
+    return agents.command(name=name)(command)
+
+
+_action("login", "Log AGENT in: it becomes available.")
+_action("logout", "Log AGENT out (not while on a call).")
+_action("ready", "End AGENT's pause or wrap-up: it becomes available.")
+
+
+@agents.command()
+@click.argument("agent")
+@click.option("--reason", required=True, help="A pause reason from acd.yaml (pause_reasons).")
+@click.pass_context
+def pause(ctx: click.Context, agent: str, reason: str) -> None:
+    """Pause AGENT with a reason code."""
+    result = _control(ctx, "POST", f"/agents/{urllib.parse.quote(agent)}/pause", reason=reason)
+    click.echo(f"{result['agent']}: {result['state']} ({reason})")
+
+
+@click.group()
+def queues() -> None:
+    """Queues of the running server: waiting calls, positions, why a call waits."""
+
+
+@queues.command(name="list")
+@click.pass_context
+def queues_list(ctx: click.Context) -> None:
+    """One line per queue: waiting, offered or talking, agents available / logged in."""
+    for queue in _control(ctx, "GET", "/queues"):
+        click.echo(f"{queue['name']:<12} waiting={queue['waiting']} offered_or_talking={queue['offered_or_talking']} "
+                   f"available={queue['agents_available']}/{queue['agents_logged_in']}")
+
+
+@queues.command()
+@click.argument("name")
+@click.pass_context
+def show(ctx: click.Context, name: str) -> None:
+    """The calls waiting in queue NAME, in serving order."""
+    queue = _control(ctx, "GET", f"/queues/{urllib.parse.quote(name)}")
+    click.echo(f"{queue['name']}: waiting={queue['waiting']} available={queue['agents_available']}/"
+               f"{queue['agents_logged_in']}")
+    for call in queue["calls"]:
+        skills = ",".join(f"{k}>={v}" for k, v in call["skills"].items()) or "-"
+        click.echo(f"  {call['position']}. {call['interaction']} priority={call['priority']} "
+                   f"language={call['language']} skills={skills} waited={call['waited_s']:.0f}s "
+                   f"estimated_wait={call['estimated_wait_s']:.0f}s")
+
+
+@queues.command()
+@click.argument("interaction")
+@click.pass_context
+def explain(ctx: click.Context, interaction: str) -> None:
+    """Why each agent can or cannot take waiting INTERACTION now."""
+    for line in _control(ctx, "GET", f"/interactions/{urllib.parse.quote(interaction)}/explain")["lines"]:
+        click.echo(line)
