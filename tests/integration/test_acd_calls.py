@@ -1,0 +1,179 @@
+"""The ACD on real calls: SIPp callers queue through the local Asterisk, SIPp agent phones answer."""
+from __future__ import annotations
+
+import dataclasses
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from acd.model import AgentState
+from acd.store import interactions
+from ivr.flows.serving import FlowService
+from ivr.testing import sipp
+from ivr.testing.agent_phone import AgentPhone
+from ivr.testing.scripted_caller import caller_scenario
+from ivr.testing.serve_thread import ServeThread
+
+HERE = Path(__file__).parent
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def until(check, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Acd:
+    """The controller with the ACD, and what the tests ask of it."""
+
+    def __init__(self, config, thread: ServeThread):
+        self.config, self.thread = config, thread
+        self.service = thread.acd_service
+        self.phones: list[AgentPhone] = []
+        self.callers: list = []
+
+    def on_loop(self, fn):
+        async def run():
+            return fn()
+        return self.thread.call(run)
+
+    def login(self, *agents: str) -> None:
+        for agent in agents:
+            self.on_loop(lambda agent=agent: self.service.agent_available(agent, login=True))
+
+    def phone(self, agent: str, answer_after_ms: int | None = 500) -> AgentPhone:
+        password = next(a.password for a in self.config.agents if a.id == agent)
+        phone = AgentPhone(agent, password, target=f"127.0.0.1:{self.config.sip.port}",
+                           answer_after_ms=answer_after_ms).start()
+        self.phones.append(phone)
+        return phone
+
+    def call(self, caller: str, hang_up_after_ms: int):
+        started = sipp.start_calls(caller_scenario([f"wait {hang_up_after_ms}"], end="hangup"),
+                                   target=f"127.0.0.1:{self.config.sip.port}", caller=caller, timeout_s=60)
+        self.callers.append(started)
+        return started
+
+    def rows(self) -> list:
+        with self.service.store.engine.connect() as connection:
+            return list(connection.execute(sa.select(interactions).order_by(interactions.c.seq)))
+
+    def row(self, customer: str):
+        return next((row for row in self.rows() if row.customer == customer), None)
+
+    def ended(self, customer: str, timeout: float = 30.0):
+        return until(lambda: (row := self.row(customer)) is not None and row.status == "ended" and row,
+                     timeout, f"the interaction of {customer} to end")
+
+    def agent(self, agent_id: str):
+        return self.service.router.agents[agent_id]
+
+    def finish_callers(self) -> None:
+        for proc, stats in self.callers:
+            result = sipp.finish(proc, stats, 90)
+            assert result.returncode == 0, result.output[-1500:]
+
+
+@pytest.fixture
+def acd(config, pbx, pbx_state, tmp_path):
+    routed = dataclasses.replace(
+        config,
+        flows=dataclasses.replace(config.flows, dir=str(HERE / "acd_flows"), routes={"100": "acd-test"}),
+        acd=dataclasses.replace(config.acd, file=str(HERE / "acd-test.yaml"),
+                                store_url=f"sqlite:///{tmp_path}/acd.sqlite"),
+        control=dataclasses.replace(config.control, port=free_tcp_port()))
+    thread = ServeThread(routed, FlowService.from_config(routed), acd=True).start()
+    acd = Acd(routed, thread)
+    try:
+        yield acd
+        acd.finish_callers()
+        until(lambda: pbx_state() == ([], []), 15, "no channel and no bridge left on the PBX")
+    finally:
+        for phone in acd.phones:
+            phone.stop()
+        thread.stop()
+
+
+def test_given_a_french_billing_caller_when_french_and_english_agents_are_ready_then_the_french_agent_answers(
+        acd, pbx_state):
+    acd.phone("agent1"), acd.phone("agent2")
+    acd.login("agent1", "agent2")
+    acd.call("3355501", hang_up_after_ms=5000)
+    until(lambda: any(len(b["channels"]) == 2 for b in pbx_state()[1]), 15, "caller and agent bridged")
+    assert acd.agent("agent1").state is AgentState.BUSY
+    assert acd.agent("agent2").state is AgentState.AVAILABLE
+    row = acd.ended("3355501")
+    assert (row.outcome, row.agent_id) == ("answered", "agent1")
+
+
+def test_given_two_waiting_callers_when_an_agent_frees_up_then_the_higher_priority_one_is_served_first(acd):
+    acd.phone("agent2")
+    acd.login("agent2")
+    acd.on_loop(lambda: acd.service.agent_unavailable("agent2", AgentState.PAUSED, "break"))
+    acd.call("5550100", hang_up_after_ms=14000)
+    until(lambda: acd.row("5550100"), 15, "the first caller queued")
+    acd.call("9955501", hang_up_after_ms=7000)
+    until(lambda: acd.row("9955501"), 15, "the urgent caller queued")
+    acd.on_loop(lambda: acd.service.agent_available("agent2"))
+    urgent, plain = acd.ended("9955501"), acd.ended("5550100")
+    assert urgent.outcome == "answered" and urgent.agent_id == "agent2"
+    assert plain.answered_at is None or urgent.answered_at < plain.answered_at
+
+
+def test_given_only_a_less_skilled_agent_when_the_step_time_passes_then_the_requirement_relaxes(acd):
+    acd.phone("agent3")
+    acd.login("agent3")
+    acd.call("1255501", hang_up_after_ms=7000)
+    row = acd.ended("1255501")
+    assert (row.outcome, row.agent_id) == ("answered", "agent3")
+    assert row.offered_at - row.enqueued_at >= 3.0
+
+
+def test_given_an_agent_who_does_not_answer_then_the_next_agent_gets_the_call_and_the_first_is_paused(acd):
+    acd.phone("agent2", answer_after_ms=None)
+    acd.phone("agent3")
+    acd.login("agent2", "agent3")
+    acd.call("5550101", hang_up_after_ms=12000)
+    row = acd.ended("5550101", timeout=40)
+    assert (row.outcome, row.agent_id) == ("answered", "agent3")
+    agent2 = acd.agent("agent2")
+    assert (agent2.state, agent2.pause_reason) == (AgentState.PAUSED, "no-answer")
+
+
+def test_given_a_ringing_agent_when_the_caller_hangs_up_then_the_agent_is_freed_and_nothing_is_left(
+        acd, pbx_state):
+    acd.phone("agent2", answer_after_ms=None)
+    acd.login("agent2")
+    acd.call("5550102", hang_up_after_ms=2500)
+    until(lambda: acd.agent("agent2").state is AgentState.RINGING, 10, "agent2 ringing")
+    row = acd.ended("5550102")
+    assert row.outcome == "abandoned"
+    until(lambda: acd.agent("agent2").state is AgentState.AVAILABLE, 5, "agent2 available again")
+    until(lambda: pbx_state() == ([], []), 10, "no channel and no bridge left")
+
+
+def test_given_an_answered_call_when_it_ends_then_the_agent_wraps_up_before_the_next_call(acd):
+    acd.phone("agent2")
+    acd.login("agent2")
+    acd.call("5550103", hang_up_after_ms=3000)
+    acd.ended("5550103")
+    assert acd.agent("agent2").state is AgentState.WRAP_UP
+    acd.call("5550104", hang_up_after_ms=6000)
+    second = acd.ended("5550104")
+    first = acd.row("5550103")
+    assert second.agent_id == "agent2" and second.offered_at - first.ended_at >= 3.0
+    log = acd.service.store.state_log("agent2")
+    assert [c.to_state for c in log if c.at >= first.ended_at - 0.5][:2] == [AgentState.WRAP_UP, AgentState.AVAILABLE]
