@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .scripted_caller import SDP
 from .sipp import free_udp_port, sipp_binary
 
 REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -62,15 +63,7 @@ ANSWER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=agent 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-    ]]>
+{sdp}    ]]>
   </send>
   <recv request="ACK" crlf="true"/>
   <recv request="BYE"/>
@@ -154,7 +147,7 @@ class AgentPhone:
         if self.answer_after_ms is None:
             text = NO_ANSWER.format(headers=headers, plain_headers=plain)
         else:
-            text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms)
+            text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=SDP)
         scenario = self.dir / "phone.xml"
         scenario.write_text(text)
         media_port = free_udp_port()

@@ -15,6 +15,18 @@ from .dtmf_pcap import write_dtmf_pcap
 
 KEY_MS = 400  # a pcap holds one key of about 200 ms; leave a gap so keys never overlap
 
+# SIPp's SDP for a phone: G.711 A-law and RFC 4733 keys, on SIPp's media port.
+SDP = """      v=0
+      o=sipp 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+      s=-
+      c=IN IP[media_ip_type] [media_ip]
+      t=0 0
+      m=audio [media_port] RTP/AVP 8 101
+      a=rtpmap:8 PCMA/8000
+      a=rtpmap:101 telephone-event/8000
+      a=fmtp:101 0-15
+"""
+
 HEADERS = """      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: "caller" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>{peer_tag}
@@ -32,16 +44,7 @@ START = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Type: application/sdp
       Content-Length: [len]
 
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-    ]]>
+{sdp}    ]]>
   </send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
@@ -107,7 +110,7 @@ def caller_scenario(steps: list[str], *, end: str = "await-bye", bye_timeout_ms:
             body.append(f'  <nop><action><exec play_pcap_audio="{arg}"/></action></nop>')
         else:
             raise ValueError(f"unknown caller step {step!r}")
-    text = START.format(invite_headers=_headers("1 INVITE", False), ack_headers=_headers("1 ACK", True))
+    text = START.format(sdp=SDP, invite_headers=_headers("1 INVITE", False), ack_headers=_headers("1 ACK", True))
     text += "\n".join(body) + "\n"
     if end == "await-bye":
         text += AWAIT_BYE.format(timeout_ms=bye_timeout_ms)
