@@ -13,6 +13,7 @@ from .config import Config
 from .flows import Flow
 from .pbx.ari import AriClient, AriRequestError, Event
 from .errors import AriUnavailable
+from .speech.listen import CHANNEL_PREFIX as SPEECH_CHANNEL_PREFIX
 
 
 class Controller:
@@ -78,8 +79,8 @@ class Controller:
 
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False) -> None:
-        if channel["id"] in self.calls:
-            return
+        if channel["id"] in self.calls or channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
+            return  # listening channels (snoop, external media) enter our app too; they carry no flow
         call = Call(self.ari, channel, resumed=resumed)
         self.calls[call.channel_id] = call
         call.log("call.start", caller=call.record.caller, dialed=call.record.dialed,

@@ -22,13 +22,13 @@ def test_given_the_shipped_flows_when_checked_then_ok_with_a_summary(monkeypatch
     monkeypatch.chdir(ROOT)
     result = invoke("check")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "ok: 2 flows, 27 nodes, 0 warnings"
+    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 30 nodes, 0 warnings"
 
 
 def test_given_the_shipped_flows_when_their_tests_run_then_all_pass():
     result = invoke("test", str(SHIPPED))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "11 passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == "13 passed, 0 failed"
 
 
 def test_given_a_broken_flow_when_checked_then_problems_one_per_line_and_exit_1(flow_dir):
@@ -108,7 +108,7 @@ def test_given_simulate_after_hours_then_the_sub_flow_runs_and_the_outcome_menti
 
 def test_given_bad_simulate_arguments_then_one_clear_error():
     result = invoke("simulate", "nope", "--dir", str(SHIPPED))
-    assert result.exit_code == 1 and "unknown flow 'nope' (flows: after-hours, support-line)" in result.output
+    assert result.exit_code == 1 and "unknown flow 'nope' (flows: after-hours, echo-digit, support-line)" in result.output
     result = invoke("simulate", "support-line", "--dir", str(SHIPPED), "--input", "1x")
     assert result.exit_code == 1 and "cannot read caller input '1x'" in result.output
     result = invoke("simulate", "support-line", "--dir", str(SHIPPED), "--at", "tomorrow")
