@@ -66,7 +66,7 @@ class SpeechModels:
         if key not in self._models:
             import vosk
 
-            vosk.SetLogLevel(-1)
+            vosk.SetLogLevel(-2)  # quiet: a small model without "[unk]" warns on every grammar
             path = Path(self.paths[key])
             if not (path / "am").is_dir() and not (path / "conf").is_dir():
                 raise SpeechModelError(f"speech.models.{key}: {path} is not a Vosk model directory")

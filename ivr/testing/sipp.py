@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import random
 import shutil
 import socket
@@ -35,7 +36,12 @@ def sipp_binary() -> str:
     return path
 
 
-def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service: str = "100", calls: int = 1,
+def default_target() -> str:
+    """The local PBX's SIP address: IVR_SIP_PORT (as ivr.config reads it) or 5060."""
+    return f"127.0.0.1:{os.environ.get('IVR_SIP_PORT', '5060')}"
+
+
+def start_calls(scenario: str | Path, *, target: str | None = None, service: str = "100", calls: int = 1,
                 rate: float | None = None, limit: int | None = None, pause_ms: int = 2000,
                 media_port: int | None = None, timeout_s: float = 60.0,
                 workdir: Path | None = None, caller: str = "5550100") -> tuple[subprocess.Popen[str], Path]:
@@ -43,6 +49,7 @@ def start_calls(scenario: str | Path, *, target: str = "127.0.0.1:5060", service
 
     `scenario` is the name of a shipped scenario or the path of a scenario file.
     """
+    target = target or default_target()
     workdir = workdir or Path(tempfile.mkdtemp(prefix="sipp-"))
     stat_file = workdir / "stats.csv"
     cmd = [
