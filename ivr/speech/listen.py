@@ -13,11 +13,12 @@ from collections.abc import Callable
 
 from ..config import SpeechConfig
 from ..flows.port import Heard
-from ..pbx.ari import AriClient
+from ..pbx.ari import AriClient, AriRequestError
 from .grammar import vosk_grammar
 from .recognizer import Recognition, SpeechModels
 from .rtp import PortPool
 
+JOIN_ATTEMPTS = 20
 CHANNEL_PREFIX = "speech-"  # channels and bridges we create for listening; the controller runs no flow on them
 
 
@@ -47,11 +48,24 @@ class AudioTap:
                 "channelId": tap.media, "app": app, "external_host": f"{ports.host}:{port}",
                 "format": "slin", "encapsulation": "rtp", "transport": "udp"})
             await ari.post("/bridges", params={"type": "mixing", "bridgeId": tap.bridge, "name": tap.bridge})
-            await ari.post(f"/bridges/{tap.bridge}/addChannel", params={"channel": f"{tap.snoop},{tap.media}"})
+            await tap._join()
         except BaseException:
             await asyncio.shield(tap.close())
             raise
         return tap
+
+    async def _join(self) -> None:
+        # Snoop and external media channels enter our Stasis app a moment after ARI answers
+        # their creation; until then addChannel is refused with 422 "not in Stasis".
+        for attempt in range(JOIN_ATTEMPTS):
+            try:
+                await self.ari.post(f"/bridges/{self.bridge}/addChannel",
+                                    params={"channel": f"{self.snoop},{self.media}"})
+                return
+            except AriRequestError as exc:
+                if exc.status != 422 or attempt == JOIN_ATTEMPTS - 1:
+                    raise
+                await asyncio.sleep(0.02 * (attempt + 1))
 
     async def close(self) -> None:
         self.transport.close()
