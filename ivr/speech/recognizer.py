@@ -85,6 +85,24 @@ class SpeechModels:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+def decode(model: object, grammar: str | None, pcm: bytes, *, chunk_s: float = 0.02) -> Transcript:
+    """Decode audio the way a live call streams it (packet by packet, ended by Vosk's endpointing
+    or by the end of the audio), without a call: the reference the live path is measured against."""
+    import vosk
+
+    vosk.SetLogLevel(-2)
+    recognizer = vosk.KaldiRecognizer(model, SAMPLE_RATE, grammar) if grammar else \
+        vosk.KaldiRecognizer(model, SAMPLE_RATE)
+    recognizer.SetWords(True)
+    step = 2 * int(SAMPLE_RATE * chunk_s)
+    for start in range(0, len(pcm), step):
+        if recognizer.AcceptWaveform(pcm[start:start + step]):
+            transcript = Transcript.from_json(recognizer.Result())
+            if transcript.text:
+                return transcript
+    return Transcript.from_json(recognizer.FinalResult())
+
+
 class Recognition:
     """One utterance being recognized. Feed PCM from the event loop; await `speaking` and `result`."""
 

@@ -2,8 +2,10 @@
 
     python tests/speech_data/make_data.py
 
-espeak-ng speaks each menu phrase in several voices and speeds, at 8 kHz mono like a
-phone line; some copies get white noise mixed in with sox. `manifest.json` lists every
+espeak-ng speaks each menu phrase in several voices and speeds; some copies get white
+noise mixed in with sox. Each file is stored as the phone line carries it: 8 kHz mono
+A-law, so a caller sends exactly these bytes and the direct decode hears what the live
+call hears. `manifest.json` lists every
 file with the menu option it should select (null: out of the menu's grammar).
 """
 from __future__ import annotations
@@ -24,7 +26,7 @@ NOISE_VOLUME = "0.02"
 def speak(text: str, voice: str, speed: int, path: Path, noise: bool) -> None:
     spoken = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", "--", text],
                             check=True, capture_output=True).stdout
-    clean = path.with_suffix(".clean.wav") if noise else path
+    clean = path.with_suffix(".clean.wav")
     # 0.3 s of silence before and 0.2 s after the words, as a caller would leave
     subprocess.run(["sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
                     str(clean), "pad", "0.3", "0.2"], input=spoken, check=True)
@@ -33,9 +35,14 @@ def speak(text: str, voice: str, speed: int, path: Path, noise: bool) -> None:
         hiss = path.with_suffix(".noise.wav")
         subprocess.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(hiss), "synth", seconds.strip(),
                         "whitenoise", "vol", NOISE_VOLUME], check=True)
-        subprocess.run(["sox", "-m", str(clean), str(hiss), str(path)], check=True)
+        mixed = path.with_suffix(".mixed.wav")
+        subprocess.run(["sox", "-m", str(clean), str(hiss), str(mixed)], check=True)
         clean.unlink()
         hiss.unlink()
+        clean = mixed
+    subprocess.run(["sox", str(clean), "-e", "a-law", "-b", "8", str(path) + ".alaw.wav"], check=True)
+    Path(str(path) + ".alaw.wav").replace(path)
+    clean.unlink()
 
 
 def main() -> None:

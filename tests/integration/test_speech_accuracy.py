@@ -1,0 +1,65 @@
+"""Live recognition matches direct recognition: every test utterance decoded straight from its
+WAV (the reference) and heard through a real call (SIPp -> Asterisk -> external media -> Vosk)."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ivr.speech.grammar import vosk_grammar
+from ivr.speech.recognizer import SpeechModels, decode
+from ivr.testing import sipp
+from ivr.testing.audio_pcap import raw_audio, wav_to_pcap
+from ivr.testing.scripted_caller import caller_scenario
+
+from speech_support import DATA, KO_MODEL, MANIFEST, copy_flows, start_controller
+
+PARALLEL_CALLS = 6
+MIN_AGREEMENT = 0.95
+SILENCE_BEFORE = bytes(2 * 8000 * 2)  # 2 s
+SILENCE_AFTER = bytes(2 * 8000 * 1)
+
+
+def reference(models: SpeechModels, wav_name: str) -> str:
+    """The WAV decoded straight from the file, streamed as a call would: the caller is silent
+    for a moment before speaking (the snoop sends silence meanwhile) and pauses after."""
+    audio = SILENCE_BEFORE + raw_audio(DATA / wav_name) + SILENCE_AFTER
+    return decode(models.load("ko"), vosk_grammar(list(MANIFEST["grammar"])), audio).text
+
+
+def live_call(tmp_path, number: int, wav_name: str) -> None:
+    audio = wav_to_pcap(DATA / wav_name, tmp_path / f"{number}.pcap")
+    scenario = caller_scenario(["wait 2000", f"audio {audio}"], directory=tmp_path / f"call{number}")
+    result = sipp.place_calls(scenario, caller=f"777{number:04d}", timeout_s=60)
+    assert result.returncode == 0, result.output[:1500]
+
+
+def test_given_the_test_utterances_when_heard_over_live_calls_then_they_match_the_direct_decode(
+        config, pbx, tmp_path):
+    utterances = MANIFEST["utterances"]
+    assert len(utterances) >= 40
+    models = SpeechModels({"ko": KO_MODEL})
+    references = [reference(models, u["file"]) for u in utterances]
+    models.close()
+
+    serve = start_controller(config, copy_flows(tmp_path / "flows"), "speech-quick-ko")
+    try:
+        for number in range(len(utterances)):
+            (tmp_path / f"call{number}").mkdir()
+        with ThreadPoolExecutor(PARALLEL_CALLS) as pool:
+            list(pool.map(lambda item: live_call(tmp_path, *item), enumerate(u["file"] for u in utterances)))
+        live = []
+        for number in range(len(utterances)):
+            record = serve.wait_for_record(lambda r, n=number: r.caller == f"777{n:04d}", timeout=30)
+            live.append(record.heard[0][0] if record.heard else "")
+    finally:
+        serve.stop()
+
+    expected = [u["text"] if u["option"] else None for u in utterances]
+    agree = sum(ref == heard for ref, heard in zip(references, live)) / len(utterances)
+    reference_accuracy = sum(ref == want for ref, want in zip(references, expected)) / len(utterances)
+    live_accuracy = sum(heard == want for heard, want in zip(live, expected)) / len(utterances)
+    print(f"\nutterances={len(utterances)} reference_accuracy={reference_accuracy:.3f} "
+          f"live_accuracy={live_accuracy:.3f} live_matches_reference={agree:.3f}")
+    for u, ref, heard in zip(utterances, references, live):
+        if ref != heard:
+            print(f"  {u['file']}: reference {ref!r}, live {heard!r}")
+    assert agree >= MIN_AGREEMENT
