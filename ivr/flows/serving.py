@@ -123,7 +123,10 @@ class FlowService:
     def announce_speech(self) -> None:
         """Say which languages have speech recognition and which speech menus take keys only."""
         languages = self.speech.models.languages if self.speech else []
-        log.event("speech.ready" if languages else "speech.off", languages=",".join(languages) or "none")
+        if languages:
+            log.event("speech.ready", languages=",".join(languages))
+        else:
+            log.event("speech.off", reason="no speech.models configured: menus take keys only")
         for flow in self.library.current.flows.values():
             for node in flow.nodes.values():
                 if getattr(node, "speech", None) and not (self.speech and self.speech.can_listen(flow.language)):

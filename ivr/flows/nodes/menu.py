@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...speech.grammar import match
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
 from ..prompts import PROMPTS_SCHEMA, PromptSpec
@@ -126,11 +127,11 @@ class Menu(Node):
 
     async def _listen(self, ctx: RunContext) -> str | None:
         """The option key the caller chose by key or by voice; UNRECOGNIZED, or None for silence."""
-        phrases = {" ".join(p.lower().split()): key for p, key in self.speech.items()}
         heard = await ctx.listen(self.prompt, list(self.speech), self.timeout_s)
         if heard.key is not None or heard.silent:
             return heard.key
-        key = phrases.get(" ".join(heard.text.lower().split()))
+        phrase = match(heard.text, list(self.speech))
+        key = self.speech[phrase] if phrase is not None else None
         if key is None or heard.confidence < self.confidence:
             ctx.note(f"not understood: \"{heard.text}\" (confidence {heard.confidence:g})")
             return UNRECOGNIZED
