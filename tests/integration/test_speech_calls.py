@@ -88,3 +88,12 @@ def test_given_a_caller_listened_to_when_they_hang_up_then_no_channel_or_bridge_
     while pbx_state() != ([], []) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert pbx_state() == ([], [])
+
+
+def test_given_a_speech_node_when_the_caller_speaks_then_the_transcript_is_stored(speech_flow, tmp_path):
+    serve = speech_flow("speech-free-ko")
+    call(["wait 2000", f"audio {pcap(tmp_path, 'opt1-ko-130.wav')}"])
+    record = serve.wait_for_record(lambda r: True)
+    [(transcript, _)] = record.heard
+    assert transcript and record.outcome.variables["reason"] == transcript
+    assert record.outcome.visited == ["ask", "bye"]
