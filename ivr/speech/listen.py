@@ -84,6 +84,7 @@ async def await_answer(recognition: Recognition, digits: asyncio.Queue, timeout_
     if recognition.speaking.is_set():
         deadline = loop.time() + max_utterance_s
     key = asyncio.ensure_future(digits.get())
+    spoke = None
     try:
         while True:
             spoke = None if recognition.speaking.is_set() else asyncio.ensure_future(recognition.speaking.wait())
@@ -103,8 +104,9 @@ async def await_answer(recognition: Recognition, digits: asyncio.Queue, timeout_
                 return _heard(await recognition.finish())
             return Heard()
     finally:
-        if not key.done():
-            key.cancel()
+        for waiter in (key, spoke):
+            if waiter is not None and not waiter.done():
+                waiter.cancel()
 
 
 def _heard(transcript) -> Heard:
