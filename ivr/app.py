@@ -14,6 +14,7 @@ from .config import Config
 from .flows import Flow
 from .pbx.ari import AriClient, AriRequestError, Event
 from .errors import AriUnavailable
+from .speech.listen import CHANNEL_PREFIX as SPEECH_CHANNEL_PREFIX
 
 
 StasisHandler = Callable[[Call, list[str]], Awaitable[None]]  # (call, the app args after the first)
@@ -95,6 +96,8 @@ class Controller:
         try:
             app = await self.ari.get(f"/applications/{self.config.ari.app}")
             live = set(app.get("channel_ids", [])) if app else set()
+            if not self.connected.is_set():
+                await self._remove_listening_leftovers(live)
             for channel_id in list(self.calls):
                 if channel_id not in live:
                     self._ended(self.calls[channel_id])
@@ -106,10 +109,19 @@ class Controller:
             log.warning("ari.reattach_failed", reason=str(exc))
         self.connected.set()
 
+    async def _remove_listening_leftovers(self, live: set[str]) -> None:
+        """Listening channels and bridges of a controller that died: nobody reads their audio any more."""
+        for channel_id in live:
+            if channel_id.startswith(SPEECH_CHANNEL_PREFIX):
+                await self.ari.delete(f"/channels/{channel_id}", missing_ok=True)
+        for bridge in await self.ari.get("/bridges") or []:
+            if bridge["id"].startswith(SPEECH_CHANNEL_PREFIX):
+                await self.ari.delete(f"/bridges/{bridge['id']}", missing_ok=True)
+
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
-        if channel["id"] in self.calls:
-            return
+        if channel["id"] in self.calls or channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
+            return  # listening channels (snoop, external media) enter our app too; they carry no flow
         call = Call(self.ari, channel, resumed=resumed)
         self.calls[call.channel_id] = call
         run, runs = self._runner(call, list(args))

@@ -35,6 +35,7 @@ class CallRecord:
     answered: bool = False
     digits: list[str] = field(default_factory=list)
     played: list[tuple[str, str]] = field(default_factory=list)  # (media, "finished" | "interrupted")
+    heard: list[tuple[str, float]] = field(default_factory=list)  # speech recognized: (transcript, confidence)
     dtmf_to_prompt_ms: float | None = None
     flow: str | None = None
     outcome: Any = None  # the flow's Outcome
@@ -98,14 +99,18 @@ class Call:
         self.record.answered = True
         self.log("call.answered", resumed=self.record.resumed)
 
-    async def play(self, media: str, *, interruptible: bool = False) -> str | None:
+    async def play(self, media: str, *, interruptible: bool = False,
+                   barge: asyncio.Event | None = None) -> str | None:
         """Play `media` (e.g. `sound:hello-world`, `digits:42`) to the end.
 
         With `interruptible`, a key pressed during the prompt stops it and is returned
-        (it stays consumed); otherwise returns None.
+        (it stays consumed); otherwise returns None. `barge` (the caller started to speak)
+        stops an interruptible prompt too, and then returns None.
         """
         if interruptible and not self.digits.empty():
             return self.digits.get_nowait()[0]
+        if interruptible and barge is not None and barge.is_set():
+            return None
         playback_id = uuid.uuid4().hex
         finished = self._expect(lambda e: e["type"] == "PlaybackFinished" and e["playback"]["id"] == playback_id)
         self._playbacks.add(playback_id)  # before the request, so stop_playbacks() can never miss it
@@ -116,15 +121,18 @@ class Call:
                 self.record.played.append((media, "finished"))
                 return None
             key = asyncio.ensure_future(self.digits.get())
+            spoke = asyncio.ensure_future(barge.wait()) if barge is not None else None
             try:
-                done, _ = await asyncio.wait({finished, key}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({finished, key} | ({spoke} if spoke else set()),
+                                             return_when=asyncio.FIRST_COMPLETED)
             finally:
-                if not key.done():
-                    key.cancel()
-            if key in done:
+                for waiter in (key, spoke):
+                    if waiter is not None and not waiter.done():
+                        waiter.cancel()
+            if key in done or (spoke is not None and spoke in done):
                 await self._stop(playback_id)
                 self.record.played.append((media, "interrupted"))
-                return key.result()[0]
+                return key.result()[0] if key in done else None
             self.record.played.append((media, "finished"))
             return None
         finally:

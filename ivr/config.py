@@ -92,6 +92,17 @@ class ControlConfig:
 
 
 @dataclass
+class SpeechConfig:
+    """Offline speech recognition (Vosk). Without a model for a call's language, menus take keys only."""
+
+    models: dict[str, str] = field(default_factory=dict)  # language -> Vosk model directory
+    max_utterance_s: float = 8.0  # longest answer, from the moment the caller starts speaking
+    rtp_host: str = "127.0.0.1"  # where Asterisk streams the caller's audio to us (external media)
+    rtp_start: int = 40000  # UDP ports for those streams: keep them apart from Asterisk's RTP range
+    rtp_end: int = 40999
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -107,6 +118,7 @@ class Config:
     media: MediaConfig = field(default_factory=MediaConfig)
     acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
 
@@ -144,6 +156,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         relative = config.acd.store_url.removeprefix("sqlite:///")
         if relative != ":memory:":
             config.acd.store_url = "sqlite:///" + str((base / relative).resolve())
+    config.speech.models = {lang: str((base / model).resolve()) for lang, model in config.speech.models.items()}
     return config
 
 
@@ -179,6 +192,11 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{path}: {where}: expected true or false, got {value!r}")
         return value
+    if kind is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{path}: {where}: expected a number, got {value!r}") from None
     if kind is str:
         if isinstance(value, (dict, list)) or value is None:
             raise ConfigError(f"{path}: {where}: expected text, got {value!r}")
@@ -197,7 +215,7 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "speech", "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .languages import is_known_language
-from .port import CallPort, Prompt
+from .port import CallPort, Heard, Prompt
 from .problems import FlowRuntimeError
 from .prompts import PromptSpec
-from .trace import HEAR, KEY, NO_KEY, NOTE, Trace
+from .trace import HEAR, KEY, NO_KEY, NOTE, SAID, Trace
 
 if TYPE_CHECKING:
     from .model import Flow, FlowSet
@@ -104,6 +104,24 @@ class RunContext:
         else:
             self.trace.add(KEY, self.flow_name, self.node_id, key)
         return key
+
+    def can_listen(self) -> bool:
+        return self.port.can_listen()
+
+    async def listen(self, specs: list[PromptSpec], grammar: list[str] | None, timeout_s: float) -> Heard:
+        """Play `specs` and listen for an answer: a key, words (within `grammar` if given) or silence."""
+        prompts = self.render(specs)
+        for prompt in prompts:
+            self.trace.add(HEAR, self.flow_name, self.node_id,
+                           f'"{prompt.say}"' if prompt.say is not None else f"[{prompt.play}]")
+        heard = await self.port.listen(grammar, timeout_s, prompts=prompts)
+        if heard.key is not None:
+            self.trace.add(KEY, self.flow_name, self.node_id, heard.key)
+        elif heard.text:
+            self.trace.add(SAID, self.flow_name, self.node_id, f'"{heard.text}" (confidence {heard.confidence:g})')
+        else:
+            self.trace.add(NO_KEY, self.flow_name, self.node_id, f"{timeout_s:g} s, nothing said")
+        return heard
 
     def note(self, text: str) -> None:
         self.trace.add(NOTE, self.flow_name, self.node_id, text)

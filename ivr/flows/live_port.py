@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 
@@ -16,7 +16,10 @@ from .. import log
 from ..call import Call
 from ..config import Config
 from ..prompts.tts import Tts
-from .port import HttpRequest, HttpResult, Prompt, QueueRequest
+from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest
+
+if TYPE_CHECKING:
+    from ..speech.listen import Listener
 
 AUDIO_FILE = re.compile(r"\.(wav|gsm|sln|sln16|ulaw|alaw|g722)$", re.IGNORECASE)
 TRANSFER_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
@@ -32,13 +35,14 @@ class QueueHandoff(Protocol):
 
 class LiveCallPort:
     def __init__(self, call: Call, config: Config, tts: Tts, http: aiohttp.ClientSession,
-                 handoff: QueueHandoff, clock: Callable[[], datetime]):
+                 handoff: QueueHandoff, clock: Callable[[], datetime], speech: "Listener | None" = None):
         self.call = call
         self.config = config
         self.tts = tts
         self.http_session = http
         self.handoff = handoff
         self.clock = clock
+        self.speech = speech
 
     @property
     def language(self) -> str:
@@ -78,6 +82,13 @@ class LiveCallPort:
 
     async def read_digit(self, timeout_s: float) -> str | None:
         return await self.call.read_digit(timeout_s)
+
+    def can_listen(self) -> bool:
+        return self.speech is not None and self.speech.can_listen(self.language)
+
+    async def listen(self, grammar: list[str] | None, timeout_s: float, *, prompts: list[Prompt]) -> Heard:
+        media = [await self.media(prompt) for prompt in prompts]
+        return await self.speech.listen(self.call, media, grammar, timeout_s)
 
     async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> str:
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", name) or "message"

@@ -51,6 +51,19 @@ class HttpResult:
     body: Any = None  # decoded JSON, or text
 
 
+@dataclass(frozen=True)
+class Heard:
+    """The caller's answer while the flow listened: a key, words, or nothing (silence)."""
+
+    key: str | None = None
+    text: str = ""  # the transcript ("" when nothing was recognized)
+    confidence: float = 0.0  # mean word confidence of the transcript, 0-1
+
+    @property
+    def silent(self) -> bool:
+        return self.key is None and not self.text
+
+
 class CallPort(Protocol):
     language: str  # drives TTS voice and sound-file language; flows may change it
     caller: str  # the caller's number
@@ -64,6 +77,13 @@ class CallPort(Protocol):
 
     async def read_digit(self, timeout_s: float) -> str | None:
         """The next key pressed (including one pressed earlier and not yet read), or None on timeout."""
+
+    def can_listen(self) -> bool:
+        """Whether speech is recognized in the call's current language (a model is configured for it)."""
+
+    async def listen(self, grammar: list[str] | None, timeout_s: float, *, prompts: list[Prompt]) -> Heard:
+        """Play `prompts` (a key or the caller starting to speak stops them), then wait up to
+        `timeout_s` for a key or an utterance. With `grammar`, only those phrases are recognized."""
 
     async def record(self, name: str, *, max_s: float, silence_s: float, beep: bool) -> str:
         """Record the caller (ends with '#', silence or max_s); returns where the recording is."""

@@ -20,6 +20,7 @@ from ..call import Call
 from ..config import Config
 from ..errors import IvrError
 from ..prompts.tts import Tts, TtsError
+from ..speech.listen import Listener
 from .live_port import LiveCallPort, NoAcdHandoff, QueueHandoff
 from .loader import LoadResult, load_flows, read_queue_names
 from .prompts import PromptSpec
@@ -129,6 +130,7 @@ class FlowService:
         self.tts = Tts(config.media.prompts_dir, config.media.pbx_prompts_dir, config.media.voices)
         self.handoff = handoff or NoAcdHandoff(self.tts)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.speech = Listener(config.speech, config.ari.app) if config.speech.models else None
         self._http: aiohttp.ClientSession | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._warming: asyncio.Task[None] | None = None
@@ -142,6 +144,9 @@ class FlowService:
 
     async def start(self) -> None:
         self._http = aiohttp.ClientSession()
+        if self.speech is not None:
+            await self.speech.models.preload()
+        self.announce_speech()
         self._watcher = asyncio.create_task(self.library.watch(on_reload=self._warm_up), name="flows-watch")
         self._warm_up()
 
@@ -163,7 +168,22 @@ class FlowService:
 
         await asyncio.gather(*(render(text, language) for text, language in prompts))
 
+    def announce_speech(self) -> None:
+        """Say which languages have speech recognition and which speech menus take keys only."""
+        languages = self.speech.models.languages if self.speech else []
+        if languages:
+            log.event("speech.ready", languages=",".join(languages))
+        else:
+            log.event("speech.off", reason="no speech.models configured: menus take keys only")
+        for flow in self.library.current.flows.values():
+            for node in flow.nodes.values():
+                if getattr(node, "speech", None) and not (self.speech and self.speech.can_listen(flow.language)):
+                    log.warning("speech.dtmf_only", flow=flow.name, menu=node.id, language=flow.language,
+                                reason="no speech model for this language (speech.models): keys only")
+
     async def stop(self) -> None:
+        if self.speech is not None:
+            self.speech.models.close()
         for task in (self._watcher, self._warming):
             if task:
                 task.cancel()
@@ -177,7 +197,7 @@ class FlowService:
         flows = self.library.current  # this call keeps this version, whatever reloads meanwhile
         name = self.flow_for(call.record.dialed)
         await call.answer()
-        port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock)
+        port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock, self.speech)
         outcome = await FlowRunner(flows, port).run(name)
         call.record.flow = name
         call.record.outcome = outcome

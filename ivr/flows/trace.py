@@ -7,12 +7,13 @@ NODE = "node"
 HEAR = "hear"
 KEY = "key"
 NO_KEY = "no-key"
+SAID = "said"
 NOTE = "note"
 
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # NODE, HEAR, KEY, NO_KEY or NOTE
+    kind: str  # NODE, HEAR, KEY, NO_KEY, SAID or NOTE
     flow: str
     node: str
     text: str = ""
@@ -57,6 +58,8 @@ class Trace:
                 out.append(f"   presses: {step.text}")
             elif step.kind == NO_KEY:
                 out.append(f"   presses nothing ({step.text})")
+            elif step.kind == SAID:
+                out.append(f"   says: {step.text}")
             else:
                 out.append(f"   {step.text}")
         return out

@@ -15,7 +15,7 @@ CONFIG_DIR = Path(__file__).resolve().parents[2] / "asterisk-config"
 def test_given_the_shipped_config_when_rendered_then_no_placeholder_is_left(config):
     files = render_config(CONFIG_DIR, config)
     assert "{{" not in "".join(files.values())
-    assert "bind = 127.0.0.1:5060" in files["pjsip.conf"]
+    assert f"bind = 127.0.0.1:{config.sip.port}" in files["pjsip.conf"]  # 5060 unless IVR_SIP_PORT says
     assert "bindaddr = 127.0.0.1" in files["http.conf"]
     assert "exten => 100,1,Stasis(ivr)" in files["extensions.conf"]
     assert "password = agent1-local-dev" in files["pjsip_agents.conf"]

@@ -18,5 +18,5 @@ def register(cls: type[Node]) -> type[Node]:
 
 from . import (  # noqa: E402,F401  (importing registers the kinds)
     branch, gather, goto, hangup, http, language, menu, play, queue, record, say, schedule,
-    setvars, switch, transfer,
+    setvars, speech, switch, transfer,
 )

@@ -358,4 +358,4 @@ def test_given_an_empty_node_when_loaded_then_it_is_asked_for_a_kind(flow_dir):
     flow_dir.write("empty.yaml", "start: a\nnodes:\n  a: {}\n")
     problems = flow_dir.problems()
     assert problems == ["flows/empty.yaml:3:3: error: node 'a' is empty: give it a kind (branch, gather, goto, "
-                        "hangup, http, language, menu, play, queue, record, say, schedule, set, switch, transfer)"]
+                        "hangup, http, language, menu, play, queue, record, say, schedule, set, speech, switch, transfer)"]

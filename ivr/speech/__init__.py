@@ -1,0 +1,1 @@
+"""Offline speech recognition on live calls: Asterisk external media -> RTP receiver -> Vosk."""

