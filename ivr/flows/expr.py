@@ -349,7 +349,6 @@ def _to_number(value: Any) -> int | float:
     return _number(value, "number()")
 
 
-COMPARISON_OPS = ("==", "!=", "<", "<=", ">", ">=")
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": _equal,
     "!=": lambda a, b: not _equal(a, b),

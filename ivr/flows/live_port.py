@@ -127,7 +127,7 @@ class LiveCallPort:
 
 
 class NoAcdHandoff:
-    """Until the ACD runs on live calls: tell the caller no agent can take the call, report overflow."""
+    """The hand-off when no ACD is installed (IVR-only use, flow tests): say no agent can take the call."""
 
     MESSAGE = "All of our agents are busy. Please call again later."
 

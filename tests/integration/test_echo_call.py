@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from ivr.testing import sipp
+from ivr.testing.scripted_caller import caller_scenario
 from ivr.testing.serve_thread import ServeThread
 
 
@@ -47,7 +48,7 @@ def test_given_a_caller_when_they_press_during_the_prompt_then_the_prompt_stops(
 
 
 def test_given_a_caller_when_they_hang_up_during_the_prompt_then_nothing_is_left_behind(serve, pbx_state):
-    result = sipp.place_calls("caller_hangup", service=LINE_TEST, pause_ms=400)
+    result = sipp.place_calls(caller_scenario(["wait 400"], end="hangup"), service=LINE_TEST)
 
     assert result.returncode == 0, result.output[-2000:]
     record = serve.wait_for_record(lambda r: not r.resumed)
