@@ -1,7 +1,8 @@
 """`ivr flows ...`: check, simulate and test YAML flows, and print their JSON Schema.
 
 Registered on the main `ivr` group with `cli.add_command(flows)`. The service config, when
-there is one, is only used to find `acd.yaml` (queue names) beside it.
+there is one, is used to find `acd.yaml` (queue names) beside it and for `speech.models`
+(the languages a listening node may use).
 """
 from __future__ import annotations
 
@@ -47,11 +48,11 @@ def check(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) 
     for problem in result.problems:
         click.echo(str(problem))
     mine = [flow for flow in result.flows.values() if flow.file in result.files]
-    warnings = len(result.warnings)
+    warnings = _count(len(result.warnings), "warning")
     if result.has_errors:
-        click.echo(f"failed: {len(result.errors)} errors, {warnings} warnings", err=True)
+        click.echo(f"failed: {_count(len(result.errors), 'error')}, {warnings}", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(mine)} flows, {sum(len(flow.nodes) for flow in mine)} nodes, {warnings} warnings")
+    click.echo(f"ok: {_count(len(mine), 'flow')}, {_count(sum(len(flow.nodes) for flow in mine), 'node')}, {warnings}")
 
 
 @flows.command()
@@ -134,12 +135,18 @@ def _load(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) 
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     sounds = _sound_names(Path(sounds_dir)) if sounds_dir else None
-    return load_flows(list(paths) or [DEFAULT_DIR], known_queues=queues, known_sounds=sounds)
+    config = _config()
+    speech = list(config.speech.models) if config is not None else None
+    return load_flows(list(paths) or [DEFAULT_DIR], known_queues=queues, known_sounds=sounds, speech_languages=speech)
+
+
+def _config() -> Config | None:
+    context = click.get_current_context(silent=True)
+    return context.find_object(Config) if context else None
 
 
 def _default_acd_path() -> Path:
-    context = click.get_current_context(silent=True)
-    config = context.find_object(Config) if context else None
+    config = _config()
     if config is not None and Path(config.source).is_file():
         return Path(config.source).parent / ACD_FILE
     return Path(ACD_FILE)
@@ -155,6 +162,10 @@ def _stop_on_errors(result: LoadResult) -> None:
         for problem in result.errors:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"the flows have {len(result.errors)} errors: fix them first (ivr flows check)")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _http_answer(text: str) -> HttpResult:

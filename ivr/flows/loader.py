@@ -13,7 +13,7 @@ schedules. A single file loads with its directory's other flows and schedules as
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -21,8 +21,9 @@ import yaml
 
 from .flowfile import read_flow_file
 from .graph import check_graph
+from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
-from .problems import ERROR, FlowError, Problem
+from .problems import ERROR, WARNING, FlowError, Problem
 from .prompts import is_sound_file
 from .schedule import SCHEDULES_FILE, parse_schedules
 from .schema import validate
@@ -52,12 +53,15 @@ class LoadResult(FlowSet):
 
 
 def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[str] | None = None,
-               known_sounds: set[str] | None = None) -> LoadResult:
+               known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None) -> LoadResult:
     """Load and validate flows from a directory, a file, or several of them.
 
     `known_queues`: queue names to check `queue` nodes against (None: not checked).
     `known_sounds`: Asterisk sound names to check `play` against (None: not checked);
     sound *files* (`sounds/x.wav`) are always checked against the flows directory.
+    `speech_languages`: the languages with a speech model (None: not checked). A node that
+    listens in a flow whose language has no model is an error; with no model at all, speech
+    is off and it is only a warning (the node takes keys only).
     """
     sources = [Path(source)] if isinstance(source, (str, Path)) else [Path(s) for s in source]
     result = LoadResult()
@@ -105,6 +109,8 @@ def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[s
         flow = result.flows[name]
         result.problems.extend(check_graph(flow, broken[name]))
         result.problems.extend(_check_references(flow, result, broken, failed_files, known_queues, known_sounds))
+        if speech_languages is not None:
+            result.problems.extend(_check_speech(flow, speech_languages))
     result.problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
     return result
 
@@ -159,6 +165,20 @@ def _check_references(flow: Flow, flows: LoadResult, broken: dict[str, set[str]]
                 code, text = message
                 problems.append(doc.problem(ref.path, code, text))
     return problems
+
+
+def _check_speech(flow: Flow, speech_languages: Collection[str]) -> list[Problem]:
+    language = flow.language or DEFAULT_LANGUAGE
+    if matching_language(language, speech_languages):
+        return []
+    if speech_languages:
+        severity, message = ERROR, (f"listens in '{language}', which has no speech model "
+                                    f"(speech.models has: {', '.join(sorted(speech_languages))})")
+    else:
+        severity, message = WARNING, "speech is off (no speech.models configured): this node takes keys only"
+    assert flow.doc is not None
+    return [flow.doc.problem(("nodes", node.id), "flow.no-speech-model", message, severity=severity, on_key=True)
+            for node in flow.nodes.values() if node.listens]
 
 
 def _reference_problem(ref: Reference, flows: LoadResult, broken: dict[str, set[str]], failed_files: list[Path],

@@ -64,6 +64,7 @@ class Node:
       problems (bad regex, bad expression...) through `at`;
     - `targets()` and `references()`: for the loader's graph and reference checks;
     - `ends_flow`: whether a call may leave the flow here (hangup, queue, transfer, goto);
+    - `listens`: whether the node uses speech recognition (needs a model for the language);
     - `run(ctx)`: act on the call only through `ctx` (which wraps the `CallPort`) and
       return the next node id, a `Jump` or an `End`. It must not swallow cancellation.
     """
@@ -85,6 +86,10 @@ class Node:
 
     def references(self) -> list[Reference]:
         return []
+
+    @property
+    def listens(self) -> bool:
+        return False
 
     async def run(self, ctx: RunContext) -> Next:
         raise FlowError(f"node kind {self.kind} cannot run", "flow.internal")

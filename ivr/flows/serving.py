@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -33,10 +33,11 @@ class FlowsRefused(IvrError):
 
 class FlowLibrary:
     def __init__(self, directory: str | Path, *, known_queues: set[str] | None = None,
-                 known_sounds: set[str] | None = None):
+                 known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None):
         self.directory = Path(directory)
         self.known_queues = known_queues
         self.known_sounds = known_sounds
+        self.speech_languages = speech_languages
         self.current: LoadResult | None = None
         self._snapshot: tuple = ()
 
@@ -49,7 +50,8 @@ class FlowLibrary:
         return tuple(entries)
 
     def _load(self) -> LoadResult:
-        return load_flows(self.directory, known_queues=self.known_queues, known_sounds=self.known_sounds)
+        return load_flows(self.directory, known_queues=self.known_queues, known_sounds=self.known_sounds,
+                          speech_languages=self.speech_languages)
 
     def load(self) -> LoadResult:
         """The first load: errors refuse to start, with one line per problem."""
@@ -138,7 +140,8 @@ class FlowService:
     @classmethod
     def from_config(cls, config: Config, **kw) -> "FlowService":
         queues = read_queue_names(Path(config.acd.file))
-        library = FlowLibrary(config.flows.dir, known_queues=queues, known_sounds=pbx_sound_names(config))
+        library = FlowLibrary(config.flows.dir, known_queues=queues, known_sounds=pbx_sound_names(config),
+                              speech_languages=list(config.speech.models))
         library.load()
         return cls(config, library, **kw)
 
@@ -169,17 +172,12 @@ class FlowService:
         await asyncio.gather(*(render(text, language) for text, language in prompts))
 
     def announce_speech(self) -> None:
-        """Say which languages have speech recognition and which speech menus take keys only."""
-        languages = self.speech.models.languages if self.speech else []
-        if languages:
-            log.event("speech.ready", languages=",".join(languages))
+        """Say which languages have speech recognition (the flows' load warnings name the nodes that
+        take keys only)."""
+        if self.speech:
+            log.event("speech.ready", languages=",".join(self.speech.models.languages))
         else:
             log.event("speech.off", reason="no speech.models configured: menus take keys only")
-        for flow in self.library.current.flows.values():
-            for node in flow.nodes.values():
-                if getattr(node, "speech", None) and not (self.speech and self.speech.can_listen(flow.language)):
-                    log.warning("speech.dtmf_only", flow=flow.name, menu=node.id, language=flow.language,
-                                reason="no speech model for this language (speech.models): keys only")
 
     async def stop(self) -> None:
         if self.speech is not None:

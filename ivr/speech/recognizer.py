@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import IvrError
-from ..flows.languages import base_language
+from ..flows.languages import matching_language
 
 SAMPLE_RATE = 8000  # `slin` from Asterisk, the phone line's rate
 
@@ -50,10 +50,7 @@ class SpeechModels:
         return sorted(self.paths)
 
     def language_for(self, language: str) -> str | None:
-        if language in self.paths:
-            return language
-        base = base_language(language)
-        return base if base in self.paths else None
+        return matching_language(language, self.paths)
 
     def has(self, language: str) -> bool:
         return self.language_for(language) is not None

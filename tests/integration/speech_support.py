@@ -43,12 +43,13 @@ MANIFEST = json.loads((DATA / "manifest.json").read_text())
 def speech_config(config, flows_dir: Path, flow: str):
     return dataclasses.replace(
         config,
-        flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes={"100": flow}),
+        flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes={"100": flow}, default=flow),
         speech=dataclasses.replace(config.speech, models={"ko": KO_MODEL}))
 
 
 def copy_flows(target: Path) -> Path:
-    shutil.copytree(ROOT / "flows", target)
+    """The Korean test flows alone: the shipped English ones listen in a language with no model here."""
+    target.mkdir(parents=True)
     for path in (ROOT / "tests" / "integration" / "flows").glob("*.yaml"):
         shutil.copy(path, target / path.name)
     return target

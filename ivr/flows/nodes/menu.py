@@ -101,10 +101,14 @@ class Menu(Node):
     def references(self) -> list[Reference]:
         return [ref for spec in self.prompt + self.invalid + self.no_input for ref in spec.references()]
 
+    @property
+    def listens(self) -> bool:
+        return bool(self.speech)
+
     async def run(self, ctx: RunContext) -> Next:
         failures = 0
         early_key = None  # a key pressed during the invalid / no-input prompt answers the menu
-        listening = bool(self.speech) and ctx.can_listen()
+        listening = self.listens and ctx.can_listen()
         while True:
             if early_key is not None:
                 key = early_key

@@ -67,6 +67,10 @@ class Speech(Node):
     def references(self) -> list[Reference]:
         return [ref for spec in self.prompt for ref in spec.references()]
 
+    @property
+    def listens(self) -> bool:
+        return True
+
     async def run(self, ctx: RunContext) -> Next:
         nothing = self.no_input or self.next
         if not ctx.can_listen():

@@ -59,6 +59,31 @@ def test_given_a_config_with_an_acd_file_beside_it_when_checked_then_queue_names
     assert "error: unknown queue 'sales' (the ACD has: billing, support)" in result.output
 
 
+def test_given_a_config_with_speech_models_when_a_flow_listens_in_another_language_then_check_refuses_it(
+        tmp_path, flow_dir):
+    flow_dir.write("ko.yaml", """
+        name: ko
+        language: ko
+        start: menu
+        nodes:
+          menu:
+            menu: {prompt: {say: "말씀하세요"}, options: {"1": done}, speech: {상담원: "1"}, fail: done}
+          done: {hangup: true}
+        """)
+
+    @click.group()
+    @click.pass_context
+    def root(ctx):
+        ctx.obj = Config(source=str(tmp_path / "ivr.yaml"))
+        ctx.obj.speech.models = {"en": "/models/en"}
+
+    root.add_command(flows)
+    result = CliRunner().invoke(root, ["flows", "check", str(flow_dir.root)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].endswith(
+        "ko.yaml:5:3: error: listens in 'ko', which has no speech model (speech.models has: en)")
+
+
 def test_given_an_acd_file_without_queues_mapping_when_checked_then_one_clear_error(tmp_path, flow_dir):
     (tmp_path / "acd.yaml").write_text("queues: [a, b]\n")
     flow_dir.write("q.yaml", "start: q\nnodes:\n  q: {queue: sales}\n")

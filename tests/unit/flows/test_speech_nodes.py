@@ -82,6 +82,33 @@ async def test_given_a_speech_node_without_a_model_then_it_goes_to_no_input(flow
     assert outcome.visited == ["ask", "fallback"]
 
 
+def test_given_speech_models_without_the_flows_language_when_checked_then_each_listening_node_is_refused(flow_dir):
+    flow_dir.write("menu.yaml", MENU)
+    flow_dir.write("ask.yaml", ASK.replace("name: test", "name: ask"))
+    assert flow_dir.problems(speech_languages=["en", "fr"]) == [
+        "flows/ask.yaml:5:3: error: listens in 'ko', which has no speech model (speech.models has: en, fr)",
+        "flows/menu.yaml:5:3: error: listens in 'ko', which has no speech model (speech.models has: en, fr)",
+    ]
+
+
+def test_given_a_model_for_the_base_language_when_checked_then_a_regional_flow_may_listen(flow_dir):
+    flow_dir.write("menu.yaml", MENU.replace("language: ko", "language: ko_KR"))
+    assert flow_dir.problems(speech_languages=["ko"]) == []
+
+
+def test_given_no_speech_models_at_all_when_checked_then_listening_nodes_are_only_a_warning(flow_dir):
+    flow_dir.write("menu.yaml", MENU)
+    result = flow_dir.load(speech_languages=[])
+    assert not result.has_errors
+    assert [str(p).replace(str(flow_dir.root), "flows") for p in result.warnings] == [
+        "flows/menu.yaml:5:3: warning: speech is off (no speech.models configured): this node takes keys only"]
+
+
+def test_given_a_flow_that_does_not_listen_when_checked_then_a_missing_model_does_not_matter(flow_dir):
+    flow_dir.write("menu.yaml", MENU.replace('      speech: {상담원 연결: "1", 요금 안내: "2"}\n', ""))
+    assert flow_dir.problems(speech_languages=["en"]) == []
+
+
 def test_given_unreadable_say_input_then_one_clear_error():
     with pytest.raises(FlowError, match="say:words or say@0.4:words"):
         parse_inputs(["say@lots:hello"])
