@@ -119,19 +119,23 @@ class Router:
 
     def interaction_arrived(self, interaction: Interaction, now: float) -> list[Decision]:
         """A new interaction (or one restored after a restart, keeping its `enqueued_at`/`seq`)."""
-        interaction.validate()
-        if interaction.queue not in self.queues:
-            raise UnknownQueue(f"interaction {interaction.id}: unknown queue {interaction.queue}")
-        if interaction.id in self._waiting or interaction.id in self._held:
-            raise DuplicateInteraction(f"interaction {interaction.id} is already in the ACD")
-        if interaction.seq is None:
-            interaction.seq = next(self._seq)
-        else:
-            self._seq = itertools.count(max(next(self._seq), interaction.seq + 1))
+        self._admit(interaction)
         decisions: list[Decision] = []
         self._enqueue(interaction, now)
         self._match(interaction, now, decisions)
         return decisions
+
+    def call_restored(self, interaction: Interaction, agent_id: str, answered_at: float) -> None:
+        """An answered interaction that outlived a controller restart: its agent handles it
+        (busy) until `finished`."""
+        agent = self._agent(agent_id)
+        self._admit(interaction)
+        agent.load[interaction.media] = agent.load.get(interaction.media, 0) + 1
+        self._held[interaction.id] = _Held(interaction, agent_id, answered_at, answered_at)
+        if agent.state is AgentState.BUSY:
+            self._reindex(agent)
+        else:
+            self._change(agent, AgentState.BUSY, answered_at)
 
     def answered(self, interaction_id: str, now: float) -> None:
         held = self._held_or_fail(interaction_id)
@@ -274,6 +278,19 @@ class Router:
         if agent is None:
             raise UnknownAgent(f"unknown agent {agent_id}")
         return agent
+
+    def _admit(self, interaction: Interaction) -> None:
+        """Check a new or restored interaction and give it its arrival sequence (a restored one
+        keeps its own, and later arrivals come after it)."""
+        interaction.validate()
+        if interaction.queue not in self.queues:
+            raise UnknownQueue(f"interaction {interaction.id}: unknown queue {interaction.queue}")
+        if interaction.id in self._waiting or interaction.id in self._held:
+            raise DuplicateInteraction(f"interaction {interaction.id} is already in the ACD")
+        if interaction.seq is None:
+            interaction.seq = next(self._seq)
+        else:
+            self._seq = itertools.count(max(next(self._seq), interaction.seq + 1))
 
     def _held_or_fail(self, interaction_id: str) -> _Held:
         held = self._held.get(interaction_id)

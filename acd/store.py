@@ -88,6 +88,16 @@ class InteractionRecord:
     agent_id: str | None
 
 
+@dataclass(frozen=True)
+class HeldRecord:
+    """An interaction offered to an agent (`status` "offered") or answered, not yet ended."""
+
+    interaction: Interaction
+    agent_id: str
+    status: str
+    answered_at: float | None
+
+
 class Store:
     def __init__(self, url: str = DEFAULT_URL):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -130,12 +140,13 @@ class Store:
         with self.engine.connect() as connection:
             return [_interaction(row) for row in connection.execute(query)]
 
-    def held(self) -> list[tuple[Interaction, str, str]]:
-        """Offered or answered interactions not yet ended: (interaction, agent id, status)."""
+    def held(self) -> list[HeldRecord]:
+        """Offered or answered interactions not yet ended, in arrival order."""
         query = (sa.select(interactions).where(interactions.c.status.in_(("offered", "answered")))
                  .order_by(interactions.c.seq))
         with self.engine.connect() as connection:
-            return [(_interaction(row), row.agent_id, row.status) for row in connection.execute(query)]
+            return [HeldRecord(_interaction(row), row.agent_id, row.status, row.answered_at)
+                    for row in connection.execute(query)]
 
     def ended(self, since: float | None = None, until: float | None = None) -> list[InteractionRecord]:
         query = sa.select(interactions).where(interactions.c.status == "ended")

@@ -53,12 +53,16 @@ class Hold:
         """Silence: no announcement, no music (before bridging, overflowing or hanging up)."""
         if self._stopped:
             return
-        self._stopped = True
+        await self.detach()
         await _quietly(self.call.stop_playbacks())
+        await self._music(False)
+
+    async def detach(self) -> None:
+        """The controller stops: no more announcements from this one, but the music plays on."""
+        self._stopped = True
         if self._announcer:
             self._announcer.cancel()
             await asyncio.gather(self._announcer, return_exceptions=True)
-        await self._music(False)
 
     async def _announce(self, now: bool) -> None:
         if not now:

@@ -27,7 +27,7 @@ from ..config import Config
 from ..flows.port import QueueRequest
 from ..prompts.tts import Tts
 from .hold import Hold
-from .offers import CHANNEL_PREFIX, OFFER_ARG, Offer, Offers
+from .offers import CHANNEL_PREFIX, OFFER_ARG, Offer, Offers, bridge_id
 
 STALE_STATES = (AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP)
 
@@ -55,10 +55,12 @@ class AcdService:
         self.config, self.controller, self.tts, self.clock = config, controller, tts, clock
         self.acd = acd_config.load(config.acd.file)
         self.store = Store(config.acd.store_url)
-        self.router = Router(self.acd.queues.values(), self._restore_agents(self.acd.agents))
+        self.router = Router(self.acd.queues.values(), self.store.restore_agents(self.acd.agents))
         self.waiters: dict[str, Waiter] = {}
         self.offers = Offers(self)
-        self.resuming: set[str] = set()
+        self.resuming: set[str] = set()  # waiting callers found after a restart, not yet back in the router
+        self.lingering: set[str] = set()  # answered calls found after a restart, still talking
+        self._freed_by_restart = self._restore_calls()
         self._queued: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
         self._ticker: asyncio.Task[None] | None = None
         controller.handlers[OFFER_ARG] = self.offers.agent_answered
@@ -66,18 +68,19 @@ class AcdService:
         controller.resumers.append(self.resume)
         controller.services.append(self)
 
-    def _restore_agents(self, agents: list[Agent]) -> list[Agent]:
-        """Agents keep their state across a restart; calls in progress do not survive one, so an
-        agent that was ringing, busy or in wrap-up comes back available."""
-        now = self.clock()
-        agents = self.store.restore_agents(agents)
-        stale = [agent for agent in agents if agent.state in STALE_STATES]
-        for agent in stale:
-            agent.state, agent.state_since, agent.last_idle = AgentState.AVAILABLE, now, now
-        with self.store.write() as writer:
-            for agent in stale:
-                writer.save_agent(agent)
-        return agents
+    def _restore_calls(self) -> list[str]:
+        """After a restart, agents keep their states. An answered call the store holds puts its
+        agent back on it (busy until it ends). Returns the other agents that were ringing, busy
+        or in wrap-up: their calls are gone, and they become available once the callers still
+        in the app have their places back (`_readmit`)."""
+        on_call = set()
+        for held in self.store.held():
+            agent = self.router.agents.get(held.agent_id)
+            if held.status == "answered" and agent is not None and agent.state is AgentState.BUSY:
+                self.router.call_restored(held.interaction, agent.id, held.answered_at or self.clock())
+                on_call.add(agent.id)
+        return [agent.id for agent in self.router.agents.values()
+                if agent.state in STALE_STATES and agent.id not in on_call]
 
     async def start(self) -> None:
         self._ticker = asyncio.create_task(self._tick(), name="acd-tick")
@@ -104,16 +107,17 @@ class AcdService:
         agent ends (the restart dropped it), a bridged call talks on until one side hangs up."""
         if call.channel_id.startswith(CHANNEL_PREFIX):
             return lambda: self._linger(call, None)
-        mine = [(interaction, status) for interaction, _, status in self.store.held()
-                if interaction.id.split("~")[0] == call.channel_id]
+        mine = [(held.interaction, held.status) for held in self.store.held()
+                if held.interaction.id.split("~")[0] == call.channel_id]
         mine += [(interaction, "waiting") for interaction in self.store.waiting()
                  if interaction.id.split("~")[0] == call.channel_id]
         if not mine:
             return None
         interaction, status = mine[-1]
-        self.resuming.add(interaction.id)
         if status == "answered":
+            self.lingering.add(interaction.id)
             return lambda: self._linger(call, interaction.id)
+        self.resuming.add(interaction.id)
         call.language = interaction.language
 
         async def wait_again() -> None:
@@ -146,9 +150,12 @@ class AcdService:
             raise
         finally:
             self.waiters.pop(interaction.id, None)
-            await waiter.hold.stop()
-            if waiter.bridge:
-                await self.offers.destroy_bridge(waiter.bridge)
+            if self.controller.stopping:  # a restart: the caller keeps its music, or its agent
+                await waiter.hold.detach()
+            else:
+                await waiter.hold.stop()
+                if waiter.bridge:
+                    await self.offers.destroy_bridge(waiter.bridge)
         if outcome == "answered":
             self._agent_left(waiter)
             await call.hangup()
@@ -209,20 +216,25 @@ class AcdService:
             self.offers.withdraw(waiter.offer)
 
     async def _linger(self, call: Call, interaction_id: str | None) -> None:
-        """A bridged call found after a restart: wait for one side to hang up, then end the other."""
+        """A bridged call found after a restart: wait for one side to hang up, then end the other.
+        (A channel that hung up has already left the bridge: remember the bridge first.)"""
+        ari = self.controller.ari
+        bridge = bridge_id(interaction_id) if interaction_id else None
         try:
+            if bridge is None:  # an agent's side
+                bridge = next((found["id"] for found in await ari.get("/bridges") or []
+                               if call.channel_id in found.get("channels", [])), None)
             await asyncio.Event().wait()
         finally:
             if not self.controller.stopping:
                 if interaction_id:
-                    now = self.clock()
-                    with self.store.write() as writer:
-                        writer.ended(interaction_id, now, "answered")
-                for bridge in await self.controller.ari.get("/bridges") or []:
-                    if call.channel_id in bridge.get("channels", []):
-                        for other in bridge["channels"]:
-                            await self.controller.ari.delete(f"/channels/{other}", missing_ok=True)
-                        await self.offers.destroy_bridge(bridge["id"])
+                    self.lingering.discard(interaction_id)
+                    self._call_ended(interaction_id)
+                found = await ari.get(f"/bridges/{bridge}", missing_ok=True) if bridge else None
+                if found:
+                    for other in found.get("channels", []):
+                        await ari.delete(f"/channels/{other}", missing_ok=True)
+                    await self.offers.destroy_bridge(bridge)
 
     # -- decisions and time -----------------------------------------------------------------
 
@@ -250,7 +262,7 @@ class AcdService:
 
     async def _tick(self) -> None:
         await self.controller.connected.wait()
-        self._forget_stale()
+        await self._readmit()
         while True:
             deadline = self.router.next_deadline()
             delay = 0.5 if deadline is None else min(0.5, max(0.01, deadline - self.clock()))
@@ -260,17 +272,41 @@ class AcdService:
             except Exception as exc:  # a bad tick must not stop time for every other caller
                 log.error("acd.tick_failed", reason=repr(exc))
 
+    async def _readmit(self, timeout_s: float = 5.0) -> None:
+        """After re-attaching: once the callers found in the app are back in the router (in any
+        order), end what did not come back, then free the agents whose calls the restart ended.
+        They then take the best-placed callers first, whatever order the callers came back in."""
+        deadline = self.clock() + timeout_s
+        while self.resuming and self.clock() < deadline:
+            await asyncio.sleep(0.02)
+        self._forget_stale()
+        for agent_id in self._freed_by_restart:
+            agent = self.router.agents[agent_id]
+            if agent.state in STALE_STATES and not agent.held():
+                self._commit(self.router.agent_available(agent_id, self.clock()))
+        self._freed_by_restart = []
+
     def _forget_stale(self) -> None:
-        """After re-attaching: interactions whose callers did not come back ended while we were away."""
+        """Interactions whose callers did not come back after a restart ended while we were away."""
         now = self.clock()
-        stale = [(interaction.id, status) for interaction, _, status in self.store.held()]
+        stale = [(held.interaction.id, held.status) for held in self.store.held()]
         stale += [(interaction.id, "waiting") for interaction in self.store.waiting()]
-        stale = [(iid, status) for iid, status in stale if iid not in self.waiters and iid not in self.resuming]
-        with self.store.write() as writer:
-            for interaction_id, status in stale:
-                writer.ended(interaction_id, now, "answered" if status == "answered" else "abandoned")
+        stale = [(iid, status) for iid, status in stale
+                 if iid not in self.waiters and iid not in self.resuming and iid not in self.lingering]
+        for interaction_id, status in stale:
+            if status == "answered":
+                self._call_ended(interaction_id)
+            else:
+                with self.store.write() as writer:
+                    writer.ended(interaction_id, now, "abandoned")
         if stale:
             log.event("acd.stale_interactions_ended", count=len(stale))
+
+    def _call_ended(self, interaction_id: str) -> None:
+        """An answered call from before a restart ended: its agent goes to wrap-up."""
+        now = self.clock()
+        decisions = self.router.finished(interaction_id, now) if interaction_id in self.router.held() else []
+        self._commit(decisions, lambda writer: writer.ended(interaction_id, now, "answered"))
 
     # -- agents -----------------------------------------------------------------------------
 

@@ -45,6 +45,14 @@ class Acd:
         self.phones: list[AgentPhone] = []
         self.callers: list = []
 
+    def restart(self) -> None:
+        """Stop the controller and start a new one on the same store; calls stay on the PBX."""
+        self.thread.stop()
+        self.config = dataclasses.replace(self.config, control=dataclasses.replace(self.config.control,
+                                                                                   port=free_tcp_port()))
+        self.thread = ServeThread(self.config, FlowService.from_config(self.config), acd=True).start()
+        self.service = self.thread.acd_service
+
     def on_loop(self, fn):
         async def run():
             return fn()
@@ -177,3 +185,31 @@ def test_given_an_answered_call_when_it_ends_then_the_agent_wraps_up_before_the_
     assert second.agent_id == "agent2" and second.offered_at - first.ended_at >= 3.0
     log = acd.service.store.state_log("agent2")
     assert [c.to_state for c in log if c.at >= first.ended_at - 0.5][:2] == [AgentState.WRAP_UP, AgentState.AVAILABLE]
+
+
+def test_given_a_bridged_call_and_waiting_callers_when_the_controller_restarts_then_states_and_places_hold(
+        acd, pbx_state):
+    acd.phone("agent2")
+    acd.login("agent2")
+    acd.call("5550110", hang_up_after_ms=14000)
+    until(lambda: any(len(b["channels"]) == 2 for b in pbx_state()[1]), 15, "the first caller bridged")
+    acd.call("5550111", hang_up_after_ms=30000)
+    until(lambda: acd.row("5550111"), 15, "the second caller queued")
+    acd.call("5550112", hang_up_after_ms=30000)
+    until(lambda: acd.row("5550112"), 15, "the third caller queued")
+    second, third = acd.row("5550111").id, acd.row("5550112").id
+    restarted_at = time.time()
+
+    acd.restart()
+    assert acd.agent("agent2").state is AgentState.BUSY  # still on the call that outlived the restart
+    assert [len(b["channels"]) for b in pbx_state()[1]] == [2]  # and still talking
+    until(lambda: acd.on_loop(lambda: len(acd.service.router.waiting())) == 2, 10, "both callers back in the queue")
+    assert acd.on_loop(lambda: [acd.service.router.position(i) for i in (second, third)]) == [1, 2]
+
+    first = acd.ended("5550110")
+    assert (first.outcome, first.agent_id) == ("answered", "agent2") and first.ended_at > restarted_at
+    row = until(lambda: (r := acd.row("5550111")).answered_at and r, 20, "the second caller answered")
+    assert row.agent_id == "agent2" and row.offered_at - first.ended_at >= 3.0  # after its wrap-up
+    assert acd.ended("5550112", timeout=40).outcome == "abandoned"
+    since = [c.to_state for c in acd.service.store.state_log("agent2") if c.at >= restarted_at]
+    assert since[:3] == [AgentState.WRAP_UP, AgentState.AVAILABLE, AgentState.RINGING]

@@ -261,6 +261,22 @@ def test_given_a_restored_call_when_it_returns_after_a_restart_then_its_old_plac
     assert r.interaction_arrived(call("next"), 2) == [] and r.waiting()[-1].seq == 42
 
 
+def test_given_an_answered_call_restored_after_a_restart_then_its_agent_stays_busy_until_it_ends():
+    a1 = agent("a1")
+    a1.state = AgentState.BUSY  # as the store saw it
+    r = router(a1, agent("a2"))
+    talking = call("talking", at=-60)
+    talking.seq = 7
+    r.call_restored(talking, "a1", answered_at=-30)
+    login(r, "a2")
+    assert assigned(r.interaction_arrived(call("next", at=1), 1)) == [("next", "a2")]
+    assert r.agents["a1"].state is AgentState.BUSY and r.held()["talking"] == "a1"
+    r.finished("talking", 10)
+    assert r.agents["a1"].state is AgentState.AVAILABLE  # this queue has no wrap-up
+    with pytest.raises(DuplicateInteraction):
+        r.call_restored(call("next"), "a1", answered_at=11)
+
+
 def test_given_a_chat_agent_with_capacity_when_chats_arrive_then_it_takes_up_to_capacity():
     r = router(agent("a1", capacity={Media.CHAT: 2, Media.VOICE: 1}))
     login(r, "a1")

@@ -64,7 +64,7 @@ def test_given_a_call_through_its_life_when_it_ends_then_outcome_and_times_are_r
     login(r, "a1")
     interaction = call("c1", at=100)
     routed_into(store, r, r.interaction_arrived(interaction, 100), interaction)
-    assert [(i.id, agent_id, status) for i, agent_id, status in store.held()] == [("c1", "a1", "offered")]
+    assert [(h.interaction.id, h.agent_id, h.status) for h in store.held()] == [("c1", "a1", "offered")]
     with store.write() as w:
         w.answered("c1", 112)
     with store.write() as w:
