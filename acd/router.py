@@ -14,7 +14,6 @@ the agent its queue's strategy picks among the eligible, available agents.
 """
 from __future__ import annotations
 
-import heapq
 import itertools
 from dataclasses import dataclass
 from typing import Iterable, Iterator
@@ -27,6 +26,7 @@ from .model import Agent, AgentState, Interaction, Media, Queue, StateChange
 from .pools import AgentPools
 from .rules import NEVER, NO_ANSWER, can_take, first_eligible_stage, relaxations, stage_at, stage_start
 from .strategies import STRATEGIES, Strategy
+from .timers import Timers
 from .waiting import Group, WaitingIndex
 
 __all__ = ["Assignment", "Overflow", "Decision", "Router", "explain", "Explanation"]
@@ -62,10 +62,7 @@ class Router:
         # because an agent's skills, languages and queues are fixed once it is registered.
         self._wait_needed: dict[str, dict[int, float]] = {}
         self._pools = AgentPools()
-        self._stage_timers: list[tuple[float, int, str]] = []
-        self._next_stage_at: dict[str, float] = {}
-        self._overflow_timers: list[tuple[float, int, str]] = []
-        self._wrap_up_timers: list[tuple[float, float, str]] = []  # (until, wrap-up start, agent)
+        self._timers = Timers()
         self._seq = itertools.count(1)
         self._changes: list[StateChange] = []
         for agent in agents:
@@ -192,7 +189,7 @@ class Router:
         decisions: list[Decision] = []
         if agent.held() == 0 and queue.wrap_up_s > 0:
             self._change(agent, AgentState.WRAP_UP, now)
-            heapq.heappush(self._wrap_up_timers, (now + queue.wrap_up_s, now, agent.id))
+            self._timers.wrap_up(agent.id, now, now + queue.wrap_up_s)
         elif agent.held() == 0:
             self._become_available(agent, now, decisions)
         else:
@@ -203,24 +200,20 @@ class Router:
     def tick(self, now: float) -> list[Decision]:
         """Apply what time brings: wrap-ups ending, expansion steps, maximum waits."""
         decisions: list[Decision] = []
-        while self._wrap_up_timers and self._wrap_up_timers[0][0] <= now:
-            _, since, agent_id = heapq.heappop(self._wrap_up_timers)
+        for agent_id, since in self._timers.wrap_ups_due(now):
             agent = self.agents[agent_id]
             if agent.state is AgentState.WRAP_UP and agent.state_since == since:
                 self._become_available(agent, now, decisions)
         relaxed = []
-        while self._stage_timers and self._stage_timers[0][0] <= now:
-            at, _, interaction_id = heapq.heappop(self._stage_timers)
-            if self._next_stage_at.get(interaction_id) == at:
-                interaction = self._waiting.get(interaction_id)
-                relaxed.append(interaction)
-                self._schedule_stage(interaction, now)
+        for interaction_id in list(self._timers.stages_due(now)):
+            interaction = self._waiting.get(interaction_id)
+            relaxed.append(interaction)
+            self._schedule_stage(interaction, now)
         unmatched: set[tuple[int, int]] = set()
         for interaction in sorted(relaxed, key=Interaction.order_key):
             if interaction.id in self._waiting:
                 self._match(interaction, now, decisions, unmatched)
-        while self._overflow_timers and self._overflow_timers[0][0] <= now:
-            _, _, interaction_id = heapq.heappop(self._overflow_timers)
+        for interaction_id in self._timers.overflows_due(now):
             if interaction_id in self._waiting:
                 interaction = self._forget_waiting(interaction_id)
                 queue = self.queues[interaction.queue]
@@ -231,9 +224,7 @@ class Router:
 
     def next_deadline(self) -> float | None:
         """The earliest time at which `tick` has something to do."""
-        heads = [timers[0][0] for timers in (self._wrap_up_timers, self._stage_timers, self._overflow_timers)
-                 if timers]
-        return min(heads, default=None)
+        return self._timers.next_deadline()
 
     def take_state_changes(self) -> list[StateChange]:
         """Agent state changes since the last call, oldest first (for the store's log)."""
@@ -323,21 +314,19 @@ class Router:
         self._schedule_stage(interaction, now)
         queue = self.queues[interaction.queue]
         if queue.max_wait_s is not None:
-            heapq.heappush(self._overflow_timers,
-                           (interaction.enqueued_at + queue.max_wait_s, interaction.seq, interaction.id))
+            self._timers.overflow(interaction.id, interaction.seq, interaction.enqueued_at + queue.max_wait_s)
 
     def _schedule_stage(self, interaction: Interaction, now: float) -> None:
         queue = self.queues[interaction.queue]
         stage = stage_at(queue, interaction.enqueued_at, now)
         if stage < len(queue.expansion):
             at = interaction.enqueued_at + queue.expansion[stage].after_s
-            self._next_stage_at[interaction.id] = at
-            heapq.heappush(self._stage_timers, (at, interaction.seq, interaction.id))
+            self._timers.stage(interaction.id, interaction.seq, at)
         else:
-            self._next_stage_at.pop(interaction.id, None)
+            self._timers.no_stage(interaction.id)
 
     def _forget_waiting(self, interaction_id: str) -> Interaction:
-        self._next_stage_at.pop(interaction_id, None)
+        self._timers.no_stage(interaction_id)
         return self._waiting.remove(interaction_id)
 
     def _candidates(self, group: Group, enqueued_at: float, now: float) -> Iterator[Agent]:
