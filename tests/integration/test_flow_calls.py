@@ -15,6 +15,7 @@ import pytest
 
 from ivr.flows.serving import FlowService
 from ivr.testing import sipp
+from ivr.testing.agent_phone import AgentPhone
 from ivr.testing.scripted_caller import caller_scenario
 from ivr.testing.serve_thread import ServeThread
 
@@ -215,3 +216,17 @@ def test_given_a_broken_edit_when_reloaded_then_it_is_refused_and_the_previous_v
 
 async def _refresh(serve):
     return serve.controller.flow.library.refresh()
+
+
+def test_given_a_transfer_node_when_a_call_reaches_it_then_the_agents_phone_rings_and_answers(
+        config, serve_flow, pbx_state):
+    serve = serve_flow("transfer-test")
+    password = next(agent.password for agent in config.agents if agent.id == "agent3")
+    with AgentPhone("agent3", password, target=f"127.0.0.1:{config.sip.port}", answer_after_ms=500,
+                    calls=1) as phone:
+        call(["wait 6000"], end="hangup")
+        record = serve.wait_for_record(lambda r: not r.resumed)
+        assert (record.outcome.kind, record.outcome.transfer_to) == ("transferred", "agent3")
+        output, _ = phone.proc.communicate(timeout=15)
+        assert phone.proc.returncode == 0, output[-1500:]  # it answered, then the caller's hang-up reached it
+    assert pbx_state() == ([], [])
