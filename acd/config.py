@@ -12,7 +12,7 @@ import yaml
 
 from .errors import AcdConfigError
 from .model import MAX_LEVEL, MIN_LEVEL, Agent, Announcements, ExpansionStep, Media, Queue
-from .rules import NO_ANSWER
+from .rules import SYSTEM_PAUSE_REASONS
 from .strategies import STRATEGIES
 
 DEFAULT_PATH = Path("acd.yaml")
@@ -33,10 +33,10 @@ class AcdConfig:
     source: str
 
     def check_pause_reason(self, reason: str) -> None:
-        """Pause reasons are the configured ones plus the router's own `no-answer`."""
-        if reason not in self.pause_reasons and reason != NO_ANSWER:
+        """Pause reasons are the configured ones plus the ACD's own (`no-answer`, ...)."""
+        if reason not in self.pause_reasons and reason not in SYSTEM_PAUSE_REASONS:
             raise AcdConfigError(f"{self.source}: pause_reasons: unknown pause reason {reason} "
-                                 f"(known: {', '.join(self.pause_reasons + (NO_ANSWER,))})")
+                                 f"(known: {', '.join(self.pause_reasons + SYSTEM_PAUSE_REASONS)})")
 
 
 def load(path: str | Path = DEFAULT_PATH) -> AcdConfig:

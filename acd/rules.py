@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from .model import MIN_LEVEL, Agent, AgentState, Media, Queue, Requirements
 
 NEVER = 1 << 30  # "no expansion stage makes this agent eligible"
-NO_ANSWER = "no-answer"  # the pause reason of an agent who let an offer ring out
+# The ACD's own pause reasons, for an offer that failed: the agent let it ring out, its phone
+# said busy, or its phone could not be reached (not registered, gone).
+NO_ANSWER, PHONE_BUSY, UNREACHABLE = "no-answer", "phone-busy", "unreachable"
+SYSTEM_PAUSE_REASONS = (NO_ANSWER, PHONE_BUSY, UNREACHABLE)
 
 
 @dataclass(frozen=True)

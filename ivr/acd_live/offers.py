@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from acd.rules import NO_ANSWER, PHONE_BUSY, UNREACHABLE
+
 from .. import log
 from ..call import Call
 from ..errors import AriUnavailable
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 
 OFFER_ARG = "acd-offer"
 CHANNEL_PREFIX = "acd-offer-"
+# Q.850 causes of an offer that never rang out: the phone said busy, or could not be reached
+# (20 subscriber absent: not registered; 1, 3, 27, 38: no such number, no route, out of order, network).
+Q850_USER_BUSY = 17
+Q850_UNREACHABLE = frozenset({1, 3, 20, 27, 38})
 
 
 @dataclass(eq=False)
@@ -34,6 +40,15 @@ class Offer:
     withdrawn: bool = False  # we ended it on purpose (caller left, agent paused): not a ring-no-answer
     done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over on the caller's side
     timer: asyncio.TimerHandle | None = None
+
+
+def pause_reason_for(cause: int | None) -> str:
+    """The agent's pause reason after an offer ended unanswered with this Q.850 hang-up cause."""
+    if cause == Q850_USER_BUSY:
+        return PHONE_BUSY
+    if cause in Q850_UNREACHABLE:
+        return UNREACHABLE
+    return NO_ANSWER
 
 
 def bridge_id(interaction_id: str) -> str:
@@ -67,7 +82,7 @@ class Offers:
         except (AriRequestError, AriUnavailable) as exc:
             log.warning("acd.offer_failed", interaction=offer.interaction_id, agent=agent.id, reason=str(exc))
             self.by_channel.pop(offer.channel_id, None)
-            service.no_answer(offer)
+            service.no_answer(offer, UNREACHABLE)
             return
         # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
         offer.timer = asyncio.get_running_loop().call_later(
@@ -95,9 +110,10 @@ class Offers:
         if offer.timer:
             offer.timer.cancel()
         if not (offer.answered or offer.withdrawn):
-            log.event("acd.no_answer", interaction=offer.interaction_id, agent=offer.agent_id,
+            reason = pause_reason_for(event.get("cause"))
+            log.event("acd.no_answer", interaction=offer.interaction_id, agent=offer.agent_id, reason=reason,
                       cause=event.get("cause_txt", ""))
-            self.service.no_answer(offer)
+            self.service.no_answer(offer, reason)
 
     # -- the agent answered: its channel runs this instead of a flow -----------------------
 

@@ -179,12 +179,13 @@ class AcdService:
         self.router.answered(interaction_id, now)
         self._commit([], lambda writer: writer.answered(interaction_id, now))
 
-    def no_answer(self, offer: Offer) -> None:
+    def no_answer(self, offer: Offer, pause_reason: str) -> None:
+        """The offer ended unanswered: the agent is paused with `pause_reason`, the caller goes on."""
         waiter = self.waiters.get(offer.interaction_id)
         if waiter is None or waiter.offer is not offer or waiter.closed:
             return
         waiter.offer = None
-        decisions = self.router.ring_no_answer(offer.interaction_id, self.clock())
+        decisions = self.router.ring_no_answer(offer.interaction_id, self.clock(), pause_reason)
         self._commit(decisions, lambda writer: writer.waiting(waiter.interaction))
 
     def _agent_left(self, waiter: Waiter) -> None:

@@ -213,3 +213,14 @@ def test_given_a_bridged_call_and_waiting_callers_when_the_controller_restarts_t
     assert acd.ended("5550112", timeout=40).outcome == "abandoned"
     since = [c.to_state for c in acd.service.store.state_log("agent2") if c.at >= restarted_at]
     assert since[:3] == [AgentState.WRAP_UP, AgentState.AVAILABLE, AgentState.RINGING]
+
+
+def test_given_an_agent_whose_phone_is_not_registered_then_the_call_goes_on_and_the_agent_is_paused_unreachable(acd):
+    acd.phone("agent3")
+    acd.login("agent2", "agent3")  # best-skill picks agent2 first, but its phone never registered
+    acd.call("5550113", hang_up_after_ms=6000)
+    row = acd.ended("5550113")
+    assert (row.outcome, row.agent_id) == ("answered", "agent3")
+    assert row.offered_at - row.enqueued_at < 2.0  # no ring timeout waited out
+    agent2 = acd.agent("agent2")
+    assert (agent2.state, agent2.pause_reason) == (AgentState.PAUSED, "unreachable")
