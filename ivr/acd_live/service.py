@@ -58,8 +58,8 @@ class AcdService:
         self.router = Router(self.acd.queues.values(), self.store.restore_agents(self.acd.agents))
         self.waiters: dict[str, Waiter] = {}
         self.offers = Offers(self)
-        self.resuming: set[str] = set()  # waiting callers found after a restart, not yet back in the router
-        self.lingering: set[str] = set()  # answered calls found after a restart, still talking
+        self.resuming: dict[str, Call] = {}  # waiting callers found after a restart, not yet back in the router
+        self.lingering: dict[str, Call] = {}  # answered calls found after a restart, still talking
         self._freed_by_restart = self._restore_calls()
         self._queued: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
         self._ticker: asyncio.Task[None] | None = None
@@ -115,9 +115,9 @@ class AcdService:
             return None
         interaction, status = mine[-1]
         if status == "answered":
-            self.lingering.add(interaction.id)
+            self.lingering[interaction.id] = call
             return lambda: self._linger(call, interaction.id)
-        self.resuming.add(interaction.id)
+        self.resuming[interaction.id] = call
         call.language = interaction.language
 
         async def wait_again() -> None:
@@ -133,7 +133,7 @@ class AcdService:
             call.log("acd.refused", queue=interaction.queue, reason=str(exc))
             return "overflow"
         finally:
-            self.resuming.discard(interaction.id)
+            self.resuming.pop(interaction.id, None)
         waiter = self.waiters[interaction.id] = Waiter(interaction, call)
         waiter.hold = Hold(call, self.router.queues[interaction.queue], self.tts, lambda: self._where(waiter))
         call.log("acd.enqueued", interaction=interaction.id, queue=interaction.queue, resumed=resumed,
@@ -228,8 +228,7 @@ class AcdService:
             await asyncio.Event().wait()
         finally:
             if not self.controller.stopping:
-                if interaction_id:
-                    self.lingering.discard(interaction_id)
+                if interaction_id and self.lingering.pop(interaction_id, None):
                     self._call_ended(interaction_id)
                 found = await ari.get(f"/bridges/{bridge}", missing_ok=True) if bridge else None
                 if found:
@@ -278,8 +277,13 @@ class AcdService:
         order), end what did not come back, then free the agents whose calls the restart ended.
         They then take the best-placed callers first, whatever order the callers came back in."""
         deadline = self.clock() + timeout_s
-        while self.resuming and self.clock() < deadline:
+        while any(not call.hung_up for call in self.resuming.values()) and self.clock() < deadline:
             await asyncio.sleep(0.02)
+        for interaction_id in [iid for iid, call in self.resuming.items() if call.hung_up]:
+            del self.resuming[interaction_id]  # hung up before it was back: it is stale
+        for interaction_id in [iid for iid, call in self.lingering.items() if call.hung_up]:
+            del self.lingering[interaction_id]  # hung up before its watch began
+            self._call_ended(interaction_id)
         self._forget_stale()
         for agent_id in self._freed_by_restart:
             agent = self.router.agents[agent_id]
