@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from .scripted_caller import SDP
-from .sipp import free_udp_port, sipp_binary
+from .sipp import free_media_port, free_udp_port, sipp_binary
 
 REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="agent register">
@@ -205,7 +205,7 @@ class AgentPhone:
 
     def _sipp(self, scenario: Path, port: int, *extra: str) -> list[str]:
         return [sipp_binary(), self.target, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
-                "-nostdin", "-trace_err", *extra]
+                "-mp", str(free_media_port()), "-nostdin", "-trace_err", *extra]
 
     def register(self, expires: int = 3600) -> None:
         """REGISTER (answering the digest challenge); `expires=0` unregisters."""
@@ -235,8 +235,8 @@ class AgentPhone:
             authenticated=DIAL_INVITE.format(number=number, headers=headers, cseq=2, auth=auth, sdp=SDP))
         scenario = self.dir / "dial.xml"
         scenario.write_text(text)
-        done = subprocess.run(self._sipp(scenario, free_udp_port(), "-m", "1", "-mp", str(free_udp_port()),
-                                         "-timeout", f"{int(timeout_s)}s", "-timeout_error"),
+        done = subprocess.run(self._sipp(scenario, free_udp_port(), "-m", "1", "-timeout", f"{int(timeout_s)}s",
+                                         "-timeout_error"),
                               cwd=self.dir, capture_output=True, text=True, timeout=timeout_s + 20)
         if done.returncode != 0:
             raise RuntimeError(f"{self.agent} could not dial {number}: {sipp_error(done, self.dir)}")
@@ -250,8 +250,7 @@ class AgentPhone:
             text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=SDP)
         scenario = self.dir / "phone.xml"
         scenario.write_text(text)
-        media_port = free_udp_port()
-        self.proc = subprocess.Popen(self._sipp(scenario, self.port, "-m", str(self.calls), "-mp", str(media_port)),
+        self.proc = subprocess.Popen(self._sipp(scenario, self.port, "-m", str(self.calls)),
                                      cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.register()
         return self
