@@ -1,20 +1,24 @@
-"""An agent's SIP phone made of SIPp: it REGISTERs as agentN (digest auth) and answers calls.
+"""An agent's SIP phone made of SIPp: it REGISTERs as agentN (digest auth), answers calls and dials.
 
     with AgentPhone("agent1", password, target="127.0.0.1:5062", answer_after_ms=1000) as phone:
+        phone.dial("*11")  # a feature code: the controller answers, confirms and hangs up
         ...  # the ACD rings PJSIP/agent1; the phone answers after 1 s and stays until the BYE
 
 One SIPp process registers (then exits); a second one, listening on the port the
 registration names as Contact, plays the phone: `answer_after_ms=None` never answers
-(it rings until Asterisk cancels), which is how ring-no-answer is tested.
+(it rings until Asterisk cancels), which is how ring-no-answer is tested. `dial` is a
+third, short-lived one: an INVITE from the agent's endpoint, answering the digest
+challenge, that waits for the far end to hang up.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
 
 from .scripted_caller import SDP
-from .sipp import free_udp_port, sipp_binary
+from .sipp import free_media_port, free_udp_port, sipp_binary
 
 REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="agent register">
@@ -113,6 +117,82 @@ NO_ANSWER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 """
 
+# A call from the agent's endpoint (From user = agent id, which is how PJSIP identifies it) to
+# `number`, in the agent's dialplan context. The first INVITE is challenged: the 401 is ACKed within
+# the INVITE's transaction ([last_Via:] repeats its branch, [last_To:] the 401's tag), then the
+# INVITE is sent again with a new branch, CSeq 2 and the digest answer. The far end hangs up.
+DIAL_HEADERS = """      From: <sip:{agent}@[remote_ip]>;tag=[pid]dial[call_number]
+      Call-ID: [call_id]
+      Contact: <sip:{agent}@[local_ip]:[local_port]>
+      Max-Forwards: 70"""
+
+DIAL_INVITE = """  <send retrans="500">
+    <![CDATA[
+      INVITE sip:{number}@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      To: <sip:{number}@[remote_ip]:[remote_port]>
+{headers}
+      CSeq: {cseq} INVITE
+{auth}      Content-Type: application/sdp
+      Content-Length: [len]
+
+{sdp}    ]]>
+  </send>
+"""
+
+DIAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="agent phone dials">
+{challenged}  <recv response="100" optional="true"/>
+  <recv response="401" auth="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:{number}@[remote_ip]:[remote_port] SIP/2.0
+      [last_Via:]
+      [last_To:]
+{headers}
+      CSeq: 1 ACK
+      Content-Length: 0
+    ]]>
+  </send>
+{authenticated}  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
+  <recv response="200" rtd="true" crlf="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:{number}@[remote_ip]:[remote_port] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      To: <sip:{number}@[remote_ip]:[remote_port]>[peer_tag_param]
+{headers}
+      CSeq: 2 ACK
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv request="BYE" timeout="{bye_timeout_ms}"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>
+</scenario>
+"""
+
+# SIPp reports an error on stderr as `date<TAB>time<TAB>epoch: what happened` (and more lines after).
+SIPP_EVENT = re.compile(r"^\d{4}-\d\d-\d\d\t[^\t]+\t[^:]+: (.*)$", re.MULTILINE)
+
+
+def sipp_error(done: subprocess.CompletedProcess[str], directory: Path) -> str:
+    """SIPp's first reported error, on one line (the whole story is in the -trace_err file)."""
+    match = SIPP_EVENT.search(done.stderr)
+    what = match.group(1).strip() if match else "no error reported"
+    return f"{what} (SIPp exit {done.returncode}; trace in {directory})"
+
 
 class AgentPhone:
     def __init__(self, agent: str, password: str, *, target: str, answer_after_ms: int | None = 500,
@@ -125,7 +205,7 @@ class AgentPhone:
 
     def _sipp(self, scenario: Path, port: int, *extra: str) -> list[str]:
         return [sipp_binary(), self.target, "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(port),
-                "-nostdin", "-trace_err", *extra]
+                "-mp", str(free_media_port()), "-nostdin", "-trace_err", *extra]
 
     def register(self, expires: int = 3600) -> None:
         """REGISTER (answering the digest challenge); `expires=0` unregisters."""
@@ -139,7 +219,27 @@ class AgentPhone:
         done = subprocess.run(self._sipp(scenario, free_udp_port(), "-m", "1", "-timeout", "10s", "-timeout_error"),
                               cwd=self.dir, capture_output=True, text=True, timeout=30)
         if done.returncode != 0:
-            raise RuntimeError(f"{self.agent} could not register: {done.stdout[-800:]}{done.stderr[-400:]}")
+            raise RuntimeError(f"{self.agent} could not register: {sipp_error(done, self.dir)}")
+
+    def dial(self, number: str, timeout_s: float = 20.0) -> None:
+        """Call `number` from this agent's endpoint (digest auth) and stay until the far end hangs up.
+
+        A wrong password is challenged again and again (SIPp takes each 401 for a retransmission):
+        it fails when `timeout_s` runs out.
+        """
+        headers = DIAL_HEADERS.format(agent=self.agent)
+        auth = f"      [authentication username={self.agent} password={self.password}]\n"
+        text = DIAL.format(
+            number=number, headers=headers, bye_timeout_ms=int(timeout_s * 1000),
+            challenged=DIAL_INVITE.format(number=number, headers=headers, cseq=1, auth="", sdp=SDP),
+            authenticated=DIAL_INVITE.format(number=number, headers=headers, cseq=2, auth=auth, sdp=SDP))
+        scenario = self.dir / "dial.xml"
+        scenario.write_text(text)
+        done = subprocess.run(self._sipp(scenario, free_udp_port(), "-m", "1", "-timeout", f"{int(timeout_s)}s",
+                                         "-timeout_error"),
+                              cwd=self.dir, capture_output=True, text=True, timeout=timeout_s + 20)
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.agent} could not dial {number}: {sipp_error(done, self.dir)}")
 
     def start(self) -> "AgentPhone":
         headers = RESPONSE_HEADERS.format(agent=self.agent)
@@ -150,8 +250,7 @@ class AgentPhone:
             text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=SDP)
         scenario = self.dir / "phone.xml"
         scenario.write_text(text)
-        media_port = free_udp_port()
-        self.proc = subprocess.Popen(self._sipp(scenario, self.port, "-m", str(self.calls), "-mp", str(media_port)),
+        self.proc = subprocess.Popen(self._sipp(scenario, self.port, "-m", str(self.calls)),
                                      cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.register()
         return self

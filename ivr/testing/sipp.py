@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import random
 import shutil
 import socket
 import subprocess
@@ -28,6 +27,22 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
+def free_media_port() -> int:
+    """A port P for SIPp's `-mp`, with P and P + 2 free: SIPp binds its audio RTP socket on P and its
+    video one on P + 2, and exits 254 at start when either is taken (by another SIPp of ours, or of
+    another test run on the same machine)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as audio, \
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as video:
+            audio.bind(("127.0.0.1", 0))
+            port = audio.getsockname()[1]
+            try:
+                video.bind(("127.0.0.1", port + 2))
+            except (OSError, OverflowError):  # taken, or P + 2 beyond 65535
+                continue
+            return port
+
+
 def sipp_binary() -> str:
     path = shutil.which("sipp")
     if not path:
@@ -51,7 +66,7 @@ def start_calls(scenario: str | Path, *, target: str | None = None, service: str
     cmd = [
         sipp_binary(), target, "-sf", str(scenario if isinstance(scenario, Path) else SCENARIOS / f"{scenario}.xml"),
         "-s", service, "-key", "caller", caller,
-        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(media_port or random.randrange(30000, 40000, 8)),
+        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(media_port or free_media_port()),
         "-m", str(calls), "-d", str(pause_ms), "-nostdin", "-timeout", f"{int(timeout_s)}s", "-timeout_error",
         "-trace_stat", "-stf", str(stat_file), "-fd", "1",
     ]

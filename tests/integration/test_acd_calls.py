@@ -224,3 +224,15 @@ def test_given_an_agent_whose_phone_is_not_registered_then_the_call_goes_on_and_
     assert row.offered_at - row.enqueued_at < 2.0  # no ring timeout waited out
     agent2 = acd.agent("agent2")
     assert (agent2.state, agent2.pause_reason) == (AgentState.PAUSED, "unreachable")
+
+
+def test_given_a_logged_out_agent_when_it_dials_star_11_then_it_is_logged_in_and_receives_the_next_call(acd):
+    phone = acd.phone("agent1")
+    assert acd.agent("agent1").state is AgentState.LOGGED_OUT
+    phone.dial("*11")  # from agent1's own endpoint; the controller confirms and hangs up
+    until(lambda: acd.agent("agent1").state is AgentState.AVAILABLE, 10, "agent1 logged in")
+    log = acd.service.store.state_log("agent1")
+    assert [(c.from_state, c.to_state) for c in log] == [(AgentState.LOGGED_OUT, AgentState.AVAILABLE)]
+    acd.call("3355502", hang_up_after_ms=5000)
+    row = acd.ended("3355502")
+    assert (row.outcome, row.agent_id) == ("answered", "agent1")
