@@ -6,7 +6,8 @@
 
 One SIPp process registers (then exits); a second one, listening on the port the
 registration names as Contact, plays the phone: `answer_after_ms=None` never answers
-(it rings until Asterisk cancels), which is how ring-no-answer is tested. `dial` is a
+(it rings until Asterisk cancels), which is how ring-no-answer is tested, and `busy=True`
+answers every call 486 Busy Here. `dial` is a
 third, short-lived one: an INVITE from the agent's endpoint, answering the digest
 challenge, that waits for the far end to hang up.
 """
@@ -117,6 +118,20 @@ NO_ANSWER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 """
 
+BUSY = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="agent phone is busy">
+  <recv request="INVITE" crlf="true"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 486 Busy Here
+{headers}
+      Content-Length: 0
+    ]]>
+  </send>
+  <recv request="ACK"/>
+</scenario>
+"""
+
 # A call from the agent's endpoint (From user = agent id, which is how PJSIP identifies it) to
 # `number`, in the agent's dialplan context. The first INVITE is challenged: the 401 is ACKed within
 # the INVITE's transaction ([last_Via:] repeats its branch, [last_To:] the 401's tag), then the
@@ -196,9 +211,9 @@ def sipp_error(done: subprocess.CompletedProcess[str], directory: Path) -> str:
 
 class AgentPhone:
     def __init__(self, agent: str, password: str, *, target: str, answer_after_ms: int | None = 500,
-                 calls: int = 20):
+                 busy: bool = False, calls: int = 20):
         self.agent, self.password, self.target = agent, password, target
-        self.answer_after_ms, self.calls = answer_after_ms, calls
+        self.answer_after_ms, self.busy, self.calls = answer_after_ms, busy, calls
         self.port = free_udp_port()
         self.dir = Path(tempfile.mkdtemp(prefix=f"phone-{agent}-"))
         self.proc: subprocess.Popen[str] | None = None
@@ -244,7 +259,9 @@ class AgentPhone:
     def start(self) -> "AgentPhone":
         headers = RESPONSE_HEADERS.format(agent=self.agent)
         plain = headers.replace(";tag=[pid]agent[call_number]", "")
-        if self.answer_after_ms is None:
+        if self.busy:
+            text = BUSY.format(headers=headers)
+        elif self.answer_after_ms is None:
             text = NO_ANSWER.format(headers=headers, plain_headers=plain)
         else:
             text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=SDP)

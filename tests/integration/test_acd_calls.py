@@ -62,10 +62,10 @@ class Acd:
         for agent in agents:
             self.on_loop(lambda agent=agent: self.service.agent_available(agent, login=True))
 
-    def phone(self, agent: str, answer_after_ms: int | None = 500) -> AgentPhone:
+    def phone(self, agent: str, answer_after_ms: int | None = 500, busy: bool = False) -> AgentPhone:
         password = next(a.password for a in self.config.agents if a.id == agent)
         phone = AgentPhone(agent, password, target=f"127.0.0.1:{self.config.sip.port}",
-                           answer_after_ms=answer_after_ms).start()
+                           answer_after_ms=answer_after_ms, busy=busy).start()
         self.phones.append(phone)
         return phone
 
@@ -215,15 +215,19 @@ def test_given_a_bridged_call_and_waiting_callers_when_the_controller_restarts_t
     assert since[:3] == [AgentState.WRAP_UP, AgentState.AVAILABLE, AgentState.RINGING]
 
 
-def test_given_an_agent_whose_phone_is_not_registered_then_the_call_goes_on_and_the_agent_is_paused_unreachable(acd):
+@pytest.mark.parametrize("phone, reason", [("unregistered", "unreachable"), ("busy", "phone-busy")])
+def test_given_an_agent_whose_phone_cannot_take_the_call_then_the_call_goes_on_at_once_and_the_agent_is_paused(
+        acd, phone, reason):
+    if phone == "busy":
+        acd.phone("agent2", busy=True)
     acd.phone("agent3")
-    acd.login("agent2", "agent3")  # best-skill picks agent2 first, but its phone never registered
+    acd.login("agent2", "agent3")  # best-skill offers agent2 first
     acd.call("5550113", hang_up_after_ms=6000)
     row = acd.ended("5550113")
     assert (row.outcome, row.agent_id) == ("answered", "agent3")
     assert row.offered_at - row.enqueued_at < 2.0  # no ring timeout waited out
     agent2 = acd.agent("agent2")
-    assert (agent2.state, agent2.pause_reason) == (AgentState.PAUSED, "unreachable")
+    assert (agent2.state, agent2.pause_reason) == (AgentState.PAUSED, reason)
 
 
 def test_given_a_logged_out_agent_when_it_dials_star_11_then_it_is_logged_in_and_receives_the_next_call(acd):
