@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .scripted_caller import SDP
+from .scripted_caller import AWAIT_BYE, SDP
 from .sipp import free_media_port, free_udp_port, sipp_binary
 
 REGISTER = """<?xml version="1.0" encoding="ISO-8859-1" ?>
@@ -183,20 +183,7 @@ DIAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Length: 0
     ]]>
   </send>
-  <recv request="BYE" timeout="{bye_timeout_ms}"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
-</scenario>
-"""
+{await_bye}"""
 
 # SIPp reports an error on stderr as `date<TAB>time<TAB>epoch: what happened` (and more lines after).
 SIPP_EVENT = re.compile(r"^\d{4}-\d\d-\d\d\t[^\t]+\t[^:]+: (.*)$", re.MULTILINE)
@@ -245,7 +232,7 @@ class AgentPhone:
         headers = DIAL_HEADERS.format(agent=self.agent)
         auth = f"      [authentication username={self.agent} password={self.password}]\n"
         text = DIAL.format(
-            number=number, headers=headers, bye_timeout_ms=int(timeout_s * 1000),
+            number=number, headers=headers, await_bye=AWAIT_BYE.format(timeout_ms=int(timeout_s * 1000)),
             challenged=DIAL_INVITE.format(number=number, headers=headers, cseq=1, auth="", sdp=SDP),
             authenticated=DIAL_INVITE.format(number=number, headers=headers, cseq=2, auth=auth, sdp=SDP))
         scenario = self.dir / "dial.xml"
