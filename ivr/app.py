@@ -46,7 +46,7 @@ class Controller:
         self.finished: deque[CallRecord] = deque(maxlen=history)
         self.connected = asyncio.Event()
         self.stopping = False
-        self.handlers: dict[str, StasisHandler] = {}
+        self.handlers: dict[str, StasisHandler] = dict(flow.handlers)
         self.resumers: list[Resumer] = []
         self.listeners: list[Callable[[Event], None]] = []
         self.services: list[Service] = []
@@ -120,8 +120,11 @@ class Controller:
 
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
-        if channel["id"] in self.calls or channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
+        if channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
             return  # listening channels (snoop, external media) enter our app too; they carry no flow
+        known = self.calls.get(channel["id"])
+        if known is not None and known.record.ended_by != "transfer":
+            return  # a transferred call may come back (unanswered) before its first run has closed
         call = Call(self.ari, channel, resumed=resumed)
         self.calls[call.channel_id] = call
         run, runs = self._runner(call, list(args))
@@ -172,8 +175,9 @@ class Controller:
             except (AriRequestError, AriUnavailable) as exc:
                 log.warning("call.cleanup_failed", call=call.channel_id, reason=str(exc))
             call.record.ended_at = time.time()
-            self.calls.pop(call.channel_id, None)
-            self.tasks.pop(call.channel_id, None)
+            if self.calls.get(call.channel_id) is call:  # not yet replaced by its return from a transfer
+                del self.calls[call.channel_id]
+                self.tasks.pop(call.channel_id, None)
             self.finished.append(call.record)
             call.log("call.end", ended_by=call.record.ended_by, digits="".join(call.record.digits),
                      dtmf_to_prompt_ms=call.record.dtmf_to_prompt_ms, error=call.record.error or "")

@@ -167,6 +167,10 @@ class Call:
         self.log("call.recorded", recording=name, duration_s=event["recording"].get("duration", ""))
         return float(event["recording"].get("duration") or 0)
 
+    async def set_variable(self, name: str, value: str) -> None:
+        """Set a channel variable (the dialplan reads it after `continue_in_dialplan`)."""
+        await self.ari.post(f"{self._path}/variable", params={"variable": name, "value": value})
+
     async def continue_in_dialplan(self, context: str, extension: str) -> None:
         """Leave our app for the dialplan (used for transfers); the call is no longer ours."""
         self.record.ended_by = "transfer"

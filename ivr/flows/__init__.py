@@ -5,6 +5,7 @@ YAML flows (docs/flows.md) are loaded and validated by `loader.load_flows` and r
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from ..call import Call
@@ -12,6 +13,8 @@ from ..call import Call
 
 class Flow(Protocol):
     name: str
+    # Stasis handlers the flow brings (`Stasis(ivr,<name>,...)` runs handlers[name](call, args)).
+    handlers: dict[str, Callable[[Call, list[str]], Awaitable[None]]]
 
     async def start(self) -> None:
         """Acquire what calls share (HTTP sessions, file watchers) on the controller's loop."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,14 +17,36 @@ from .. import log
 from ..call import Call
 from ..config import Config
 from ..prompts.tts import Tts
-from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest
+from .port import FlowPosition, Heard, HttpRequest, HttpResult, Prompt, QueueRequest, TransferRequest
 
 if TYPE_CHECKING:
     from ..speech.listen import Listener
 
 AUDIO_FILE = re.compile(r"\.(wav|gsm|sln|sln16|ulaw|alaw|g722)$", re.IGNORECASE)
 TRANSFER_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
-TRANSFER_CONTEXT = "ivr-transfer"
+TRANSFER_CONTEXT = "ivr-transfer"  # extensions.conf: Dial, then back to us unless answered
+TRANSFER_TIMEOUT_VARIABLE = "IVR_TRANSFER_TIMEOUT"
+TRANSFER_FAILED_ARG = "transfer-failed"  # Stasis(ivr,transfer-failed,${DIALSTATUS})
+TRANSFER_GRACE_S = 120.0  # how long after its ring time a transfer may still come back
+
+
+class TransferReturns:
+    """Where each call sent out by a `transfer` with `failed:` goes on if it comes back
+    unanswered. Kept in memory, by channel id; an entry the call never came back for
+    (the transfer was answered) is dropped once its ring time and a grace period are over."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self._expected: dict[str, tuple[float, FlowPosition]] = {}
+
+    def expect(self, channel_id: str, back: FlowPosition, ring_s: float) -> None:
+        now = self.clock()
+        self._expected = {cid: entry for cid, entry in self._expected.items() if entry[0] > now}
+        self._expected[channel_id] = (now + ring_s + TRANSFER_GRACE_S, back)
+
+    def take(self, channel_id: str) -> FlowPosition | None:
+        entry = self._expected.pop(channel_id, None)
+        return entry[1] if entry else None
 
 
 class QueueHandoff(Protocol):
@@ -35,8 +58,10 @@ class QueueHandoff(Protocol):
 
 class LiveCallPort:
     def __init__(self, call: Call, config: Config, tts: Tts, http: aiohttp.ClientSession,
-                 handoff: QueueHandoff, clock: Callable[[], datetime], speech: "Listener | None" = None):
+                 handoff: QueueHandoff, clock: Callable[[], datetime], speech: "Listener | None" = None,
+                 returns: TransferReturns | None = None):
         self.call = call
+        self.returns = returns or TransferReturns()
         self.config = config
         self.tts = tts
         self.http_session = http
@@ -117,10 +142,13 @@ class LiveCallPort:
                       skills=",".join(f"{k}>={v}" for k, v in request.skills.items()))
         return await self.handoff.enqueue(self.call, request)
 
-    async def transfer(self, target: str) -> None:
-        if not TRANSFER_TARGET.match(target):
-            raise ValueError(f"transfer target {target!r} is not an endpoint name or number")
-        await self.call.continue_in_dialplan(TRANSFER_CONTEXT, target)
+    async def transfer(self, request: TransferRequest) -> None:
+        if not TRANSFER_TARGET.match(request.target):
+            raise ValueError(f"transfer target {request.target!r} is not an endpoint name or number")
+        await self.call.set_variable(TRANSFER_TIMEOUT_VARIABLE, str(max(1, round(request.timeout_s))))
+        if request.back:
+            self.returns.expect(self.call.channel_id, request.back, request.timeout_s)
+        await self.call.continue_in_dialplan(TRANSFER_CONTEXT, request.target)
 
     async def hangup(self) -> None:
         await self.call.hangup()

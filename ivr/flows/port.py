@@ -24,6 +24,26 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class FlowPosition:
+    """Where a call goes on in its flows later (after a failed transfer), with what it knew."""
+
+    flow: str
+    node: str
+    variables: dict[str, Any]
+    language: str
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """Send the call to `target` (an endpoint name or a number). When nobody answers within
+    `timeout_s` (or the line is busy), the call comes back to `back`, if given."""
+
+    target: str
+    timeout_s: float = 30.0
+    back: FlowPosition | None = None
+
+
+@dataclass(frozen=True)
 class QueueRequest:
     """What the flow asks of the ACD when it hands the caller over."""
 
@@ -94,8 +114,8 @@ class CallPort(Protocol):
     async def queue(self, request: QueueRequest) -> str:
         """Hand the caller to the ACD. Returns how it ended: 'answered', 'abandoned' or 'overflow'."""
 
-    async def transfer(self, target: str) -> None:
-        """Send the call to an endpoint (`agent1`) or number; the flow ends."""
+    async def transfer(self, request: TransferRequest) -> None:
+        """Send the call to an endpoint (`agent1`) or number; the flow ends here."""
 
     async def hangup(self) -> None:
         """End the call."""

@@ -21,10 +21,16 @@ from ..config import Config
 from ..errors import IvrError
 from ..prompts.tts import Tts, TtsError
 from ..speech.listen import Listener
-from .live_port import LiveCallPort, NoAcdHandoff, QueueHandoff
+from .live_port import TRANSFER_FAILED_ARG, LiveCallPort, NoAcdHandoff, QueueHandoff, TransferReturns
+from .languages import base_language
 from .loader import LoadResult, load_flows, read_queue_names
 from .prompts import PromptSpec
 from .runner import ERROR, FlowRunner
+
+
+# A transfer without `failed:` that nobody answered: what the caller hears before the call ends.
+NOBODY_ANSWERED = {"en": "Sorry, nobody could take your call. Please call again later.",
+                   "fr": "Désolé, personne n'a pu prendre votre appel. Merci de rappeler plus tard."}
 
 
 class FlowsRefused(IvrError):
@@ -133,6 +139,8 @@ class FlowService:
         self.handoff = handoff or NoAcdHandoff(self.tts)
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.speech = Listener(config.speech, config.ari.app) if config.speech.models else None
+        self.returns = TransferReturns()
+        self.handlers = {TRANSFER_FAILED_ARG: self.transfer_failed}
         self._http: aiohttp.ClientSession | None = None
         self._watcher: asyncio.Task[None] | None = None
         self._warming: asyncio.Task[None] | None = None
@@ -192,11 +200,29 @@ class FlowService:
         return self.config.flows.routes.get(dialed, self.config.flows.default)
 
     async def run(self, call: Call) -> None:
-        flows = self.library.current  # this call keeps this version, whatever reloads meanwhile
         name = self.flow_for(call.record.dialed)
         await call.answer()
-        port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock, self.speech)
-        outcome = await FlowRunner(flows, port).run(name)
+        await self._run_flow(call, name)
+
+    async def transfer_failed(self, call: Call, args: list[str]) -> None:
+        """A transferred call came back unanswered (`args`: Asterisk's DIALSTATUS): it goes on
+        where its `transfer` node said, or hears that nobody could take it."""
+        status = args[0] if args else ""
+        back = self.returns.take(call.channel_id)
+        call.log("call.transfer_failed", status=status, back_to=f"{back.flow}.{back.node}" if back else "")
+        if back is None:
+            said = NOBODY_ANSWERED.get(base_language(call.language), NOBODY_ANSWERED["en"])
+            await call.play(await self.tts.media(said, call.language))
+            return
+        variables = {**back.variables, "transfer_status": status}
+        await self._run_flow(call, back.flow, back.node, variables=variables, language=back.language)
+
+    async def _run_flow(self, call: Call, name: str, node: str | None = None, *,
+                        variables: dict | None = None, language: str | None = None) -> None:
+        flows = self.library.current  # this call keeps this version, whatever reloads meanwhile
+        port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock, self.speech,
+                            self.returns)
+        outcome = await FlowRunner(flows, port, variables=variables, language=language).run(name, node)
         call.record.flow = name
         call.record.outcome = outcome
         if outcome.kind == ERROR:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest
+from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest, TransferRequest
 from .problems import FlowError
 
 TIMEOUT = "timeout"
@@ -105,7 +105,7 @@ class ScriptedPort:
         self.http_requests: list[HttpRequest] = []
         self.queued: list[QueueRequest] = []
         self.recordings: list[str] = []
-        self.transferred_to: str | None = None
+        self.transfer_request: TransferRequest | None = None
         self.hung_up = False
 
     def now(self) -> datetime:
@@ -149,8 +149,8 @@ class ScriptedPort:
         self.queued.append(request)
         return self.queue_result
 
-    async def transfer(self, target: str) -> None:
-        self.transferred_to = target
+    async def transfer(self, request: TransferRequest) -> None:
+        self.transfer_request = request
 
     async def hangup(self) -> None:
         self.hung_up = True

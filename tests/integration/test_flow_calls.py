@@ -230,3 +230,26 @@ def test_given_a_transfer_node_when_a_call_reaches_it_then_the_agents_phone_ring
         output, _ = phone.proc.communicate(timeout=15)
         assert phone.proc.returncode == 0, output[-1500:]  # it answered, then the caller's hang-up reached it
     assert pbx_state() == ([], [])
+
+
+def test_given_a_transfer_nobody_answers_when_it_rings_out_then_the_flow_goes_on_at_failed(
+        config, serve_flow, pbx_state):
+    serve = serve_flow("transfer-back-test")
+    password = next(agent.password for agent in config.agents if agent.id == "agent3")
+    with AgentPhone("agent3", password, target=f"127.0.0.1:{config.sip.port}", answer_after_ms=None):
+        call(["wait 1000"], end="await-bye")
+        sent = serve.wait_for_record(lambda r: r.outcome is not None and r.outcome.kind == "transferred")
+        back = serve.wait_for_record(lambda r: r.call_id == sent.call_id and r is not sent)
+    assert back.outcome.visited == ["sorry", "bye"] and back.ended_by == "controller"
+    assert (back.outcome.variables["transfer_status"], back.outcome.variables["reason"]) == ("NOANSWER", "billing")
+    assert pbx_state() == ([], [])
+
+
+def test_given_a_transfer_without_failed_when_the_phone_is_unreachable_then_the_caller_is_told_before_the_end(
+        serve_flow, pbx_state):
+    serve = serve_flow("transfer-test")  # agent3 has no phone registered here
+    call(["wait 1000"], end="await-bye")
+    sent = serve.wait_for_record(lambda r: r.outcome is not None and r.outcome.kind == "transferred")
+    back = serve.wait_for_record(lambda r: r.call_id == sent.call_id and r is not sent)
+    assert back.flow is None and len(back.played) == 1 and back.ended_by == "controller"
+    assert pbx_state() == ([], [])

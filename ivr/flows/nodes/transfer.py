@@ -2,22 +2,31 @@
 
     operator: {transfer: agent1}
     callback: {transfer: "{callback_number}"}
+    desk: {transfer: agent2, timeout: 20, failed: voicemail}
+
+`timeout`: seconds the destination rings (default 30). When nobody answers, or the line is
+busy or unreachable, the call comes back to `failed` in this flow, with the variables it had
+(`transfer_status` says why: NOANSWER, BUSY, CONGESTION, CHANUNAVAIL). Without `failed` the
+caller hears that nobody could take the call, and the call ends.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..context import RunContext
-from ..model import End, Next, Node, ParseContext
+from ..model import End, Next, Node, ParseContext, Target
+from ..port import FlowPosition, TransferRequest
 from ..problems import FlowRuntimeError
 from ..values import Value
 from . import register
-from .common import node_schema
+from .common import SECONDS, TARGET, node_schema
 
 # What may reach the PBX as a destination: an endpoint name or a number, never dial syntax.
 SAFE_DESTINATION = re.compile(r"[A-Za-z0-9+_.-]{1,64}")
+DEFAULT_TIMEOUT_S = 30.0
 
 
 @register
@@ -27,16 +36,24 @@ class Transfer(Node):
     ends_flow = True
     id: str
     destination: Value
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    failed: str | None = None
 
     @classmethod
     def schema(cls) -> dict:
         return node_schema("transfer", {"type": "string", "pattern": r"^([A-Za-z0-9+_.-]+|.*\{.*)$",
-                                        "x-expected": "an endpoint name or a number (or a {template})"})
+                                        "x-expected": "an endpoint name or a number (or a {template})"},
+                           {"timeout": SECONDS, "failed": TARGET})
 
     @classmethod
     def parse(cls, node_id: str, raw: dict[str, Any], at: ParseContext) -> Transfer | None:
         destination = at.attempt(at.path("transfer"), lambda: Value.parse(raw["transfer"]))
-        return cls(node_id, destination) if destination else None
+        if not destination:
+            return None
+        return cls(node_id, destination, float(raw.get("timeout", DEFAULT_TIMEOUT_S)), raw.get("failed"))
+
+    def targets(self) -> list[Target]:
+        return [Target(self.failed, ("nodes", self.id, "failed"))] if self.failed else []
 
     async def run(self, ctx: RunContext) -> Next:
         destination = str(self.destination.get(ctx.lookup))
@@ -44,5 +61,7 @@ class Transfer(Node):
             raise FlowRuntimeError(f"refusing to transfer to {destination!r}: not an endpoint name or number",
                                    "flow.bad-destination")
         ctx.note(f"transfer to {destination}")
-        await ctx.port.transfer(destination)
+        back = FlowPosition(ctx.flow.name, self.failed, copy.deepcopy(ctx.variables), ctx.port.language) \
+            if self.failed else None
+        await ctx.port.transfer(TransferRequest(destination, self.timeout_s, back))
         return End("transferred", transfer_to=destination)

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ivr.flows.port import HttpResult
+from ivr.flows.live_port import TRANSFER_GRACE_S, TransferReturns
+from ivr.flows.port import FlowPosition, HttpResult
 
 MENU = """
 start: menu
@@ -339,9 +340,42 @@ async def test_given_transfer_to_a_templated_destination_when_it_is_unsafe_then_
     text = "start: t\nnodes:\n  t: {transfer: '{target}'}\n"
     outcome, port = await flow_dir.run(text, variables={"target": "PJSIP/evil&Local/1"})
     assert outcome.kind == "error" and outcome.error_code == "flow.bad-destination"
-    assert port.transferred_to is None
+    assert port.transfer_request is None
     outcome, port = await flow_dir.run(text, variables={"target": "+15551234"})
-    assert port.transferred_to == "+15551234"
+    assert port.transfer_request.target == "+15551234"
+
+
+async def test_given_transfer_with_failed_when_run_then_it_says_where_an_unanswered_call_comes_back(flow_dir):
+    outcome, port = await flow_dir.run("""
+        start: ask
+        nodes:
+          ask: {set: {reason: billing}, next: desk}
+          desk: {transfer: agent2, timeout: 12, failed: sorry}
+          sorry: {say: "Nobody is free", next: bye}
+          bye: {hangup: true}
+        """, language="fr")
+    assert outcome.kind == "transferred" and outcome.transfer_to == "agent2"
+    request = port.transfer_request
+    assert (request.target, request.timeout_s) == ("agent2", 12.0)
+    back = request.back
+    assert (back.flow, back.node, back.language, back.variables["reason"]) == ("test", "sorry", "fr", "billing")
+
+
+async def test_given_transfer_without_failed_when_run_then_nothing_comes_back_and_it_rings_30_s(flow_dir):
+    _, port = await flow_dir.run("start: t\nnodes:\n  t: {transfer: agent1}\n")
+    assert (port.transfer_request.timeout_s, port.transfer_request.back) == (30.0, None)
+
+
+def test_given_transfer_returns_when_the_ring_time_and_grace_pass_then_the_entry_is_dropped():
+    now = [0.0]
+    returns = TransferReturns(clock=lambda: now[0])
+    back = FlowPosition("f", "n", {}, "en")
+    returns.expect("c1", back, ring_s=20)
+    assert returns.take("c1") is back and returns.take("c1") is None
+    returns.expect("c2", back, ring_s=20)
+    now[0] = 20 + TRANSFER_GRACE_S + 1
+    returns.expect("c3", back, ring_s=20)  # each new transfer sweeps out the stale ones
+    assert returns.take("c2") is None and returns.take("c3") is back
 
 
 async def test_given_record_when_run_then_the_location_is_saved_and_the_flow_goes_on(flow_dir, heard):
