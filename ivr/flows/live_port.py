@@ -146,6 +146,7 @@ class LiveCallPort:
         if not TRANSFER_TARGET.match(request.target):
             raise ValueError(f"transfer target {request.target!r} is not an endpoint name or number")
         await self.call.set_variable(TRANSFER_TIMEOUT_VARIABLE, str(max(1, round(request.timeout_s))))
+        await self.call.set_variable("CHANNEL(language)", self.call.language)  # kept should the call come back
         if request.back:
             self.returns.expect(self.call.channel_id, request.back, request.timeout_s)
         await self.call.continue_in_dialplan(TRANSFER_CONTEXT, request.target)

@@ -44,9 +44,12 @@ class AudioTap:
         try:
             await ari.post(f"/channels/{channel_id}/snoop", params={
                 "spy": "in", "whisper": "none", "app": app, "snoopId": tap.snoop})
-            await ari.post("/channels/externalMedia", params={
+            media = await ari.post("/channels/externalMedia", params={
                 "channelId": tap.media, "app": app, "external_host": f"{ports.host}:{port}",
                 "format": "slin", "encapsulation": "rtp", "transport": "udp"})
+            sender = (media or {}).get("channelvars") or {}
+            if sender.get("UNICASTRTP_LOCAL_ADDRESS") and sender.get("UNICASTRTP_LOCAL_PORT"):
+                receiver.expect_from(sender["UNICASTRTP_LOCAL_ADDRESS"], int(sender["UNICASTRTP_LOCAL_PORT"]))
             await ari.post("/bridges", params={"type": "mixing", "bridgeId": tap.bridge, "name": tap.bridge})
             await tap._join()
         except BaseException:
@@ -144,5 +147,6 @@ class Listener:
                 await asyncio.shield(tap.close())
         if heard.text:
             call.record.heard.append((heard.text, heard.confidence))
-            call.log("call.heard", text=heard.text, confidence=heard.confidence, packets=tap.receiver.packets)
+            call.log("call.heard", text=heard.text, confidence=heard.confidence, packets=tap.receiver.packets,
+                     foreign_packets=tap.receiver.dropped)
         return heard

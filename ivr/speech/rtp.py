@@ -42,11 +42,25 @@ def l16_to_pcm(payload: bytes) -> bytes:
 
 
 class RtpReceiver(asyncio.DatagramProtocol):
+    """Takes RTP from one source only: the address set by `expect_from` (Asterisk's end of
+    the external media channel), else the first that sends. Anything else on the port is
+    dropped, so no other stream can be mixed into what the recognizer hears."""
+
     def __init__(self, on_audio: Callable[[bytes], None]):
         self.on_audio = on_audio
         self.packets = 0
+        self.dropped = 0
+        self.source: tuple | None = None
+
+    def expect_from(self, host: str, port: int) -> None:
+        self.source = (host, port)
 
     def datagram_received(self, data: bytes, addr: tuple) -> None:
+        if self.source is None:
+            self.source = addr[:2]
+        elif addr[:2] != self.source:
+            self.dropped += 1
+            return
         payload = rtp_payload(data)
         if payload:
             self.packets += 1

@@ -7,7 +7,7 @@ import socket
 import struct
 
 from ivr.speech.grammar import match, vosk_grammar
-from ivr.speech.rtp import PortPool, l16_to_pcm, rtp_payload
+from ivr.speech.rtp import PortPool, RtpReceiver, l16_to_pcm, rtp_payload
 
 
 def packet(payload: bytes, *, csrc: int = 0, extension: bytes = b"", padding: int = 0) -> bytes:
@@ -23,6 +23,19 @@ def test_given_rtp_packets_then_only_the_payload_is_kept():
     assert rtp_payload(packet(b"abcd", csrc=2, extension=b"\1\2\3\4", padding=4)) == b"abcd"
     assert rtp_payload(b"\x40" + b"\0" * 20) is None  # not RTP version 2
     assert rtp_payload(b"\x80\x00") is None
+
+
+def test_given_packets_from_several_sources_then_only_asterisks_stream_is_heard():
+    heard = []
+    receiver = RtpReceiver(heard.append)
+    receiver.expect_from("127.0.0.1", 12090)
+    receiver.datagram_received(packet(b"\0\1"), ("127.0.0.1", 30000))  # someone else on our port
+    receiver.datagram_received(packet(b"\0\2"), ("127.0.0.1", 12090))
+    assert heard == [b"\2\0"] and (receiver.packets, receiver.dropped) == (1, 1)
+    latched = RtpReceiver(heard.append)  # no address known: the first sender is the stream
+    latched.datagram_received(packet(b"\0\3"), ("127.0.0.1", 12092))
+    latched.datagram_received(packet(b"\0\4"), ("127.0.0.1", 12094))
+    assert (latched.packets, latched.dropped) == (1, 1)
 
 
 def test_given_network_order_samples_then_pcm_is_little_endian():
