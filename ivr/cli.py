@@ -6,10 +6,11 @@ import sys
 
 import click
 
+from acd.errors import AcdError
+
 from . import config as config_module
 from . import log
 from .errors import IvrError
-from acd.errors import AcdError
 
 
 @click.group()
@@ -89,20 +90,14 @@ def pbx_config(ctx: click.Context, out_dir: str) -> None:
 @click.pass_context
 def serve(ctx: click.Context) -> None:
     """Connect to Asterisk over ARI and run the IVR flows for every incoming call."""
-    from .app import Controller
-    from .flows.serving import FlowService
+    from .app import build
 
     config = ctx.find_object(config_module.Config)
     log.setup(config.log.level)
     log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source, flows=config.flows.dir)
-    flow = FlowService.from_config(config)  # refuses to start on an invalid flow, with file:line messages
 
     async def run() -> None:
-        from .acd_live import install
-
-        controller = Controller(config, flow)
-        install(controller, flow)
-        await controller.run()
+        await build(config).run()  # refuses to start on an invalid flow, with file:line messages
     try:
         asyncio.run(run())
     except AcdError as exc:

@@ -1,4 +1,27 @@
-"""Domain errors with stable ids: the CLI prints them as one line and exits non-zero."""
+"""Every error the controller raises on purpose, in one tree. `code` is a stable id; `str()` is
+the one line the CLI prints (then it exits with `exit_code`).
+
+    IvrError
+    ├── ConfigError               a setting is missing or invalid (file: key: reason)
+    ├── PbxError                  the local PBX cannot be built, started or stopped
+    ├── AriError                  talking to Asterisk over ARI
+    │   ├── AriAuthError          wrong ARI credentials (exit 3)
+    │   ├── AriUnavailable        Asterisk cannot be reached (exit 4)
+    │   ├── AriRequestError       Asterisk answered a command with 4xx/5xx (`.status`)
+    │   └── AriTimeout            an event we waited for never came (playback, recording, answer...)
+    ├── CallError                 one call cannot go on (a recording failed...): ends that call only
+    ├── FlowError                 a flow cannot be loaded or run
+    │   ├── FlowsRefused          the flows directory does not load (one line per problem)
+    │   ├── FlowRuntimeError      something a node did failed at run time
+    │   ├── ExpressionError       a condition does not parse, or cannot work with a value
+    │   └── TemplateError         a `{name}` template is malformed
+    ├── TtsError                  espeak-ng / sox could not render a prompt
+    ├── SpeechModelError          a Vosk model is missing or broken
+    └── NoFreePort                no UDP port left for a speech stream
+
+The ACD core (`acd/`) imports nothing of the controller: its own tree is rooted at
+`acd.errors.AcdError` (the store's `StoreError` is one of them). The CLI prints both alike.
+"""
 
 
 class IvrError(Exception):
@@ -19,11 +42,74 @@ class PbxError(IvrError):
     code = "pbx.error"
 
 
-class AriAuthError(IvrError):
+class AriError(IvrError):
+    code = "ari.error"
+
+
+class AriAuthError(AriError):
     code = "ari.auth"
     exit_code = 3
 
 
-class AriUnavailable(IvrError):
+class AriUnavailable(AriError):
     code = "ari.unavailable"
     exit_code = 4
+
+
+class AriRequestError(AriError):
+    code = "ari.request"
+
+    def __init__(self, status: int, method: str, path: str, detail: str):
+        super().__init__(f"ARI {method} {path} answered {status}: {detail}")
+        self.status = status
+
+
+class AriTimeout(AriError):
+    code = "ari.timeout"
+
+
+class CallError(IvrError):
+    code = "call.failed"
+
+
+class FlowError(IvrError):
+    """A flow could not be loaded or run. `code` is the stable id of what went wrong."""
+
+    code = "flow.error"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class FlowsRefused(FlowError):
+    code = "flows.invalid"
+
+
+class FlowRuntimeError(FlowError):
+    """Something a flow did at run time failed (bad expression value, unsafe transfer target...)."""
+
+    code = "flow.runtime"
+
+
+class ExpressionError(FlowError):
+    """An expression that does not parse, or a value it cannot work with."""
+
+    code = "flow.bad-expression"
+
+
+class TemplateError(FlowError):
+    code = "flow.bad-template"
+
+
+class TtsError(IvrError):
+    code = "tts.failed"
+
+
+class SpeechModelError(IvrError):
+    code = "speech.model"
+
+
+class NoFreePort(IvrError):
+    code = "speech.no-port"

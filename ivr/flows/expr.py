@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .problems import FlowError
+from ivr.errors import ExpressionError
 
 Lookup = Callable[[tuple[str, ...]], Any]
 Compiled = Callable[[Lookup], Any]
@@ -33,12 +33,6 @@ _TOKEN = re.compile(r"""
 _NUMERIC = re.compile(r"[-+]?[0-9]{1,30}(\.[0-9]{1,30})?")
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
 _ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "'": "'", '"': '"'}
-
-
-class ExpressionError(FlowError):
-    """An expression that does not parse, or a value it cannot work with."""
-
-    code = "flow.bad-expression"
 
 
 def compile_expression(text: str) -> Compiled:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import IvrError
-
 ERROR = "error"
 WARNING = "warning"
 
@@ -28,20 +26,3 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.message}"
-
-
-class FlowError(IvrError):
-    """A flow could not be loaded or run. `code` is the stable id of what went wrong."""
-
-    code = "flow.error"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        if code:
-            self.code = code
-
-
-class FlowRuntimeError(FlowError):
-    """Something a flow did at run time failed (bad expression value, unsafe transfer target...)."""
-
-    code = "flow.runtime"

@@ -10,8 +10,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ivr.errors import TemplateError
+
 from .expr import Lookup, text_of
-from .problems import FlowError
 
 _FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\}")
 _BAD_BRACE = re.compile(r"\{(?!\{)|(?<!\})\}")
@@ -19,10 +20,6 @@ _BAD_BRACE = re.compile(r"\{(?!\{)|(?<!\})\}")
 
 def has_fields(text: str) -> bool:
     return "{" in text or "}" in text
-
-
-class TemplateError(FlowError):
-    code = "flow.bad-template"
 
 
 def check_template(text: str) -> None:

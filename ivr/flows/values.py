@@ -12,6 +12,7 @@ from typing import Any
 from .expr import Compiled, Lookup, compile_expression
 from .template import check_template, has_fields, render, render_data
 
+
 def number_or_computed(minimum: int | None = None, maximum: int | None = None) -> dict:
     """JSON Schema for a whole number in range, or an =expression / {template} that gives one."""
     number: dict[str, Any] = {"type": "integer"}

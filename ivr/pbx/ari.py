@@ -11,23 +11,41 @@ import base64
 import json
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
 from .. import log
 from ..config import AriConfig
-from ..errors import AriAuthError, AriUnavailable, IvrError
+from ..errors import AriAuthError, AriRequestError, AriUnavailable
 
 Event = dict[str, Any]
+EventSink = Callable[[Event], None]
 
 
-class AriRequestError(IvrError):
-    code = "ari.request"
+class Ari(Protocol):
+    """The one seam between the controller and Asterisk. `AriClient` talks to a real Asterisk;
+    `ivr.testing.fake_ari.FakeAri` is a scriptable stand-in for unit tests.
 
-    def __init__(self, status: int, method: str, path: str, detail: str):
-        super().__init__(f"ARI {method} {path} answered {status}: {detail}")
-        self.status = status
+    Commands raise `AriRequestError` (Asterisk said no), `AriUnavailable` (no connection) or
+    `AriAuthError`; `missing_ok` turns a 404 into None. `run` streams events until cancelled,
+    calling `on_connect` after every (re)connection.
+    """
+
+    async def __aenter__(self) -> "Ari": ...
+
+    async def __aexit__(self, *exc: object) -> None: ...
+
+    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                      body: Any = None, missing_ok: bool = False) -> Any: ...
+
+    def get(self, path: str, **kw: Any) -> Awaitable[Any]: ...
+
+    def post(self, path: str, **kw: Any) -> Awaitable[Any]: ...
+
+    def delete(self, path: str, **kw: Any) -> Awaitable[Any]: ...
+
+    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]]) -> None: ...
 
 
 class AriClient:

@@ -10,13 +10,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from ..errors import IvrError
+from ivr.errors import TtsError
 
 RENDER_VERSION = "espeak-ng/sox 8k v1"  # part of the hash: bump to re-render every prompt
-
-
-class TtsError(IvrError):
-    code = "tts.failed"
 
 
 class Tts:

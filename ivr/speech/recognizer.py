@@ -13,14 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import IvrError
+from ivr.errors import SpeechModelError
+
 from ..flows.languages import matching_language
 
 SAMPLE_RATE = 8000  # `slin` from Asterisk, the phone line's rate
-
-
-class SpeechModelError(IvrError):
-    code = "speech.model"
 
 
 @dataclass(frozen=True)

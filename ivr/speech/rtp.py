@@ -12,13 +12,9 @@ import sys
 from array import array
 from collections.abc import Callable
 
-from ..errors import IvrError
+from ivr.errors import NoFreePort
 
 RTP_VERSION = 2
-
-
-class NoFreePort(IvrError):
-    code = "speech.no-port"
 
 
 def rtp_payload(packet: bytes) -> bytes | None:

@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..app import Controller
-from ..call import CallRecord
+from ..app import Engine, build
 from ..config import Config
+from ..live.call import CallRecord
+from ..live.controller import Controller
 
 
 class ServeThread:
@@ -18,6 +19,7 @@ class ServeThread:
         self.flow = flow
         self.acd = acd  # also run the ACD (queue handoff, agent offers, feature codes, control API)
         self.acd_service = None
+        self.engine: Engine | None = None
         self.controller: Controller | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
@@ -43,13 +45,8 @@ class ServeThread:
             self.loop.close()
 
     async def _run(self) -> None:
-        from ..flows.serving import FlowService
-
-        flow = self.flow or FlowService.from_config(self.config)
-        self.controller = Controller(self.config, flow)
-        if self.acd:
-            from ..acd_live import install
-            self.acd_service = install(self.controller, flow)
+        self.engine = build(self.config, flow=self.flow, acd=self.acd)
+        self.controller, self.acd_service = self.engine.controller, self.engine.acd
         self._task = asyncio.current_task()
         self._ready.set()
         try:

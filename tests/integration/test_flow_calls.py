@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.flows.serving import FlowService
+from ivr.live.flow_service import FlowService
 from ivr.testing import sipp
 from ivr.testing.agent_phone import AgentPhone
 from ivr.testing.scripted_caller import caller_scenario

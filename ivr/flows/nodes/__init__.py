@@ -17,6 +17,20 @@ def register(cls: type[Node]) -> type[Node]:
 
 
 from . import (  # noqa: E402,F401  (importing registers the kinds)
-    branch, gather, goto, hangup, http, language, menu, play, queue, record, say, schedule,
-    setvars, speech, switch, transfer,
+    branch,
+    gather,
+    goto,
+    hangup,
+    http,
+    language,
+    menu,
+    play,
+    queue,
+    record,
+    say,
+    schedule,
+    setvars,
+    speech,
+    switch,
+    transfer,
 )

@@ -30,7 +30,15 @@ from ..model import Next, Node, ParseContext, Reference, Target
 from ..problems import FlowError
 from ..prompts import PROMPTS_SCHEMA, PromptSpec
 from . import register
-from .common import RETRIES, SECONDS, TARGET, VARIABLE, body_schema, node_schema, parse_prompt_setting
+from .common import (
+    RETRIES,
+    SECONDS,
+    TARGET,
+    VARIABLE,
+    body_schema,
+    node_schema,
+    parse_prompt_setting,
+)
 
 MAX_DIGITS = 64
 

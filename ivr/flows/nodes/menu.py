@@ -32,7 +32,15 @@ from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
 from ..prompts import PROMPTS_SCHEMA, PromptSpec
 from . import register
-from .common import DIGIT_PATTERN, RETRIES, SECONDS, TARGET, body_schema, node_schema, parse_prompt_setting
+from .common import (
+    DIGIT_PATTERN,
+    RETRIES,
+    SECONDS,
+    TARGET,
+    body_schema,
+    node_schema,
+    parse_prompt_setting,
+)
 
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_RETRIES = 2

@@ -22,7 +22,14 @@ from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
 from ..prompts import PROMPTS_SCHEMA, PromptSpec
 from . import register
-from .common import SECONDS, TARGET, VARIABLE, body_schema, node_schema, parse_prompt_setting
+from .common import (
+    SECONDS,
+    TARGET,
+    VARIABLE,
+    body_schema,
+    node_schema,
+    parse_prompt_setting,
+)
 
 
 @register

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ivr.flows.live_port import TRANSFER_GRACE_S, TransferReturns
+from ivr.live.call_port import TRANSFER_GRACE_S, TransferReturns
 from ivr.flows.port import FlowPosition, HttpResult
 
 MENU = """

@@ -4,7 +4,7 @@ import pytest
 
 from ivr.config import Config
 from ivr.flows.loader import load_flows
-from ivr.flows.serving import FlowLibrary, FlowService, FlowsRefused, static_prompts
+from ivr.live.flow_service import FlowLibrary, FlowService, FlowsRefused, static_prompts
 
 SHIPPED = Path(__file__).resolve().parents[3] / "flows"
 

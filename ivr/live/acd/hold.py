@@ -4,11 +4,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from ..call import Call
-from ..errors import AriUnavailable
-from ..pbx.ari import AriRequestError
-from ..prompts.tts import Tts
 from acd.model import Queue
+from ivr.errors import AriUnavailable
+from ivr.live.call import Call
+from ivr.pbx.ari import AriRequestError
+from ivr.prompts.tts import Tts
 
 TEXTS = {
     "en": ("You are number {position} in the queue.", "Your estimated wait is about {minutes} {unit}.",

@@ -2,9 +2,9 @@
 answered calls are bridged and recorded; agents use feature codes or `ivr agents`."""
 from __future__ import annotations
 
-from .control import ControlApi
-from .features import FeatureCodes
-from .service import AcdService
+from ivr.live.acd.control import ControlApi
+from ivr.live.acd.features import FeatureCodes
+from ivr.live.acd.service import AcdService
 
 __all__ = ["AcdService", "install"]
 

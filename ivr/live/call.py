@@ -13,13 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import log
-from .errors import IvrError
-from .pbx.ari import AriClient, Event
-
-
-class CallError(IvrError):
-    code = "call.failed"
+from ivr import log
+from ivr.errors import CallError
+from ivr.pbx.ari import AriClient, Event
 
 
 @dataclass

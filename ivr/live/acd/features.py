@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from acd.errors import AcdError
 from acd.model import AgentState
-
-from ..call import Call
-from .service import AcdService
+from ivr.live.acd.service import AcdService
+from ivr.live.call import Call
 
 FEATURE_ARG = "feature"
 PAUSE_REASON = "break"  # used by *13 when acd.yaml lists it; else its first pause reason

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from acd.rules import NO_ANSWER, PHONE_BUSY, UNREACHABLE
-
-from .. import log
-from ..call import Call
-from ..errors import AriUnavailable
-from ..pbx.ari import AriRequestError, Event
+from ivr import log
+from ivr.errors import AriUnavailable
+from ivr.live.call import Call
+from ivr.pbx.ari import AriRequestError, Event
 
 if TYPE_CHECKING:
-    from .service import AcdService, Waiter
+    from ivr.live.acd.service import AcdService, Waiter
 
 OFFER_ARG = "acd-offer"
 CHANNEL_PREFIX = "acd-offer-"

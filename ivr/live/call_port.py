@@ -13,14 +13,22 @@ from typing import TYPE_CHECKING, Protocol
 
 import aiohttp
 
-from .. import log
-from ..call import Call
-from ..config import Config
-from ..prompts.tts import Tts
-from .port import FlowPosition, Heard, HttpRequest, HttpResult, Prompt, QueueRequest, TransferRequest
+from ivr import log
+from ivr.config import Config
+from ivr.flows.port import (
+    FlowPosition,
+    Heard,
+    HttpRequest,
+    HttpResult,
+    Prompt,
+    QueueRequest,
+    TransferRequest,
+)
+from ivr.live.call import Call
+from ivr.prompts.tts import Tts
 
 if TYPE_CHECKING:
-    from ..speech.listen import Listener
+    from ivr.speech.listen import Listener
 
 AUDIO_FILE = re.compile(r"\.(wav|gsm|sln|sln16|ulaw|alaw|g722)$", re.IGNORECASE)
 TRANSFER_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")

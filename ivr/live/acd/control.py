@@ -14,12 +14,11 @@ from aiohttp import web
 
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from acd.model import AgentState
-
-from .. import log
-from ..config import ControlConfig
-from ..errors import ConfigError
-from . import views
-from .service import AcdService
+from ivr import log
+from ivr.config import ControlConfig
+from ivr.errors import ConfigError
+from ivr.live.acd import views
+from ivr.live.acd.service import AcdService
 
 NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
 

@@ -15,26 +15,27 @@ from pathlib import Path
 
 import aiohttp
 
-from .. import log
-from ..call import Call
-from ..config import Config
-from ..errors import IvrError
-from ..prompts.tts import Tts, TtsError
-from ..speech.listen import Listener
-from .live_port import TRANSFER_FAILED_ARG, LiveCallPort, NoAcdHandoff, QueueHandoff, TransferReturns
-from .languages import base_language
-from .loader import LoadResult, load_flows, read_queue_names
-from .prompts import PromptSpec
-from .runner import ERROR, FlowRunner
-
+from ivr import log
+from ivr.config import Config
+from ivr.errors import FlowsRefused
+from ivr.flows.languages import base_language
+from ivr.flows.loader import LoadResult, load_flows, read_queue_names
+from ivr.flows.prompts import PromptSpec
+from ivr.flows.runner import ERROR, FlowRunner
+from ivr.live.call import Call
+from ivr.live.call_port import (
+    TRANSFER_FAILED_ARG,
+    LiveCallPort,
+    NoAcdHandoff,
+    QueueHandoff,
+    TransferReturns,
+)
+from ivr.prompts.tts import Tts, TtsError
+from ivr.speech.listen import Listener
 
 # A transfer without `failed:` that nobody answered: what the caller hears before the call ends.
 NOBODY_ANSWERED = {"en": "Sorry, nobody could take your call. Please call again later.",
                    "fr": "Désolé, personne n'a pu prendre votre appel. Merci de rappeler plus tard."}
-
-
-class FlowsRefused(IvrError):
-    code = "flows.invalid"
 
 
 class FlowLibrary:

@@ -5,8 +5,7 @@ from typing import Any
 
 from acd.errors import UnknownQueue
 from acd.model import AgentState
-
-from .service import AcdService
+from ivr.live.acd.service import AcdService
 
 
 def agents(service: AcdService) -> list[dict[str, Any]]:

@@ -20,14 +20,13 @@ from acd.errors import AcdError
 from acd.model import Agent, AgentState, Interaction, Media
 from acd.router import Router
 from acd.store import Store, StoreWriter
-
-from .. import log
-from ..call import Call
-from ..config import Config
-from ..flows.port import QueueRequest
-from ..prompts.tts import Tts
-from .hold import Hold
-from .offers import CHANNEL_PREFIX, OFFER_ARG, Offer, Offers, bridge_id
+from ivr import log
+from ivr.config import Config
+from ivr.flows.port import QueueRequest
+from ivr.live.acd.hold import Hold
+from ivr.live.acd.offers import CHANNEL_PREFIX, OFFER_ARG, Offer, Offers, bridge_id
+from ivr.live.call import Call
+from ivr.prompts.tts import Tts
 
 STALE_STATES = (AgentState.RINGING, AgentState.BUSY, AgentState.WRAP_UP)
 
