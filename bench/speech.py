@@ -14,7 +14,6 @@ Last line: `rtf_grammar=<x> rtf_free=<x> eos_to_next_p99_ms_at_50=<x>`.
 from __future__ import annotations
 
 import argparse
-from array import array
 import asyncio
 import json
 import socket
@@ -22,6 +21,7 @@ import statistics
 import struct
 import sys
 import time
+from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

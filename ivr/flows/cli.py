@@ -13,11 +13,12 @@ from pathlib import Path
 
 import click
 
+from ivr.errors import FlowError
+
 from ..config import Config
 from .flowtests import run_all
 from .loader import LoadResult, load_flows, read_queue_names
 from .port import HttpResult
-from .problems import FlowError
 from .runner import ERROR, FlowRunner
 from .schedule import SCHEDULES_FILE_SCHEMA
 from .schema import flow_schema

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ivr.errors import FlowRuntimeError
+
 from .languages import is_known_language
 from .port import CallPort, Heard, Prompt
-from .problems import FlowRuntimeError
 from .prompts import PromptSpec
 from .trace import HEAR, KEY, NO_KEY, NOTE, SAID, Trace
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr.errors import FlowError
+
 from .expr import text_of
 from .model import Flow, FlowSet, FlowTest
 from .port import HttpResult
-from .problems import FlowError
 from .runner import ERROR, HANGUP, QUEUED, TRANSFERRED, FlowRunner, Outcome
 from .simulator import ScriptedPort, parse_time
 

@@ -19,11 +19,13 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
+from ivr.errors import FlowError
+
 from .flowfile import read_flow_file
 from .graph import check_graph
 from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
-from .problems import ERROR, WARNING, FlowError, Problem
+from .problems import ERROR, WARNING, Problem
 from .prompts import is_sound_file
 from .schedule import SCHEDULES_FILE, parse_schedules
 from .schema import validate

@@ -5,8 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ivr.errors import FlowError
+
 from .port import QueueRequest
-from .problems import ERROR, FlowError, Problem
+from .problems import ERROR, Problem
 from .source import Path_, SourceDoc
 
 if TYPE_CHECKING:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.errors import FlowError
+
 from .expr import Lookup
 from .languages import base_language, is_known_language
 from .model import Reference
 from .port import Prompt
-from .problems import FlowError
 from .source import Path_
 from .template import check_template, render
 

@@ -14,10 +14,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr.errors import FlowError
+
 from .context import RunContext
 from .model import End, Flow, FlowSet, Jump
 from .port import CallPort, QueueRequest
-from .problems import FlowError
 from .trace import NODE, Trace
 
 DEFAULT_MAX_STEPS = 500

@@ -17,7 +17,9 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .problems import FlowError, Problem
+from ivr.errors import FlowError
+
+from .problems import Problem
 from .source import SourceDoc
 
 SCHEDULES_FILE = "schedules.yaml"

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ivr.errors import FlowError
+
 from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest, TransferRequest
-from .problems import FlowError
 
 TIMEOUT = "timeout"
 BARGE = "barge:"

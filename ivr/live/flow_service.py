@@ -17,7 +17,7 @@ import aiohttp
 
 from ivr import log
 from ivr.config import Config
-from ivr.errors import FlowsRefused
+from ivr.errors import FlowsRefused, TtsError
 from ivr.flows.languages import base_language
 from ivr.flows.loader import LoadResult, load_flows, read_queue_names
 from ivr.flows.prompts import PromptSpec
@@ -30,7 +30,7 @@ from ivr.live.call_port import (
     QueueHandoff,
     TransferReturns,
 )
-from ivr.prompts.tts import Tts, TtsError
+from ivr.prompts.tts import Tts
 from ivr.speech.listen import Listener
 
 # A transfer without `failed:` that nobody answered: what the caller hears before the call ends.

@@ -5,10 +5,12 @@ import asyncio
 import socket
 import uuid
 
+from ivr.errors import AriRequestError
+
 from ..config import Config
 from ..errors import AriUnavailable, IvrError, PbxError
 from .ami import Ami
-from .ari import AriClient, AriRequestError
+from .ari import AriClient
 
 
 def port_in_use(host: str, port: int, kind: int) -> bool:

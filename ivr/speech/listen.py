@@ -11,9 +11,11 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
+from ivr.errors import AriRequestError
+
 from ..config import SpeechConfig
 from ..flows.port import Heard
-from ..pbx.ari import AriClient, AriRequestError
+from ..pbx.ari import AriClient
 from .grammar import vosk_grammar
 from .recognizer import Recognition, SpeechModels
 from .rtp import PortPool

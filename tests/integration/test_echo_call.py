@@ -7,7 +7,6 @@ from ivr.testing import sipp
 from ivr.testing.scripted_caller import caller_scenario
 from ivr.testing.serve_thread import ServeThread
 
-
 LINE_TEST = "199"
 PROMPT = "sound:hello-world"
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from speech_support import DATA, KO_MODEL, MANIFEST, copy_flows, start_controller
+
 from ivr.speech.grammar import match, vosk_grammar
 from ivr.speech.recognizer import SpeechModels, decode
 from ivr.testing import sipp
 from ivr.testing.audio_pcap import raw_audio, wav_to_pcap
 from ivr.testing.scripted_caller import caller_scenario
-
-from speech_support import DATA, KO_MODEL, MANIFEST, copy_flows, start_controller
 
 PARALLEL_CALLS = 6
 REFERENCE_DECODES = 3  # the test model does not dither, so these agree; the vote stays as a guard

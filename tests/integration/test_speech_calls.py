@@ -5,12 +5,11 @@ import time
 from pathlib import Path
 
 import pytest
+from speech_support import DATA, ari_post, copy_flows, start_controller
 
 from ivr.testing import sipp
 from ivr.testing.audio_pcap import wav_to_pcap
 from ivr.testing.scripted_caller import caller_scenario
-
-from speech_support import DATA, ari_post, copy_flows, start_controller
 
 
 @pytest.fixture

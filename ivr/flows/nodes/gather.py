@@ -25,9 +25,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr.errors import FlowError
+
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..problems import FlowError
 from ..prompts import PROMPTS_SCHEMA, PromptSpec
 from . import register
 from .common import (

@@ -17,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr.errors import FlowRuntimeError
+
 from ..context import RunContext
 from ..expr import text_of
 from ..languages import is_known_language
 from ..model import End, Next, Node, ParseContext, Reference, Target
 from ..port import QueueRequest
-from ..problems import FlowRuntimeError
 from ..values import Value, number_or_computed
 from . import register
 from .common import TARGET, TEXT_VALUE, node_schema

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.errors import FlowRuntimeError
+
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..problems import FlowRuntimeError
 from ..schedule import HOLIDAY, OPEN
 from . import register
 from .common import TARGET, node_schema

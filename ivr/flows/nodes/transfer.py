@@ -16,10 +16,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ivr.errors import FlowRuntimeError
+
 from ..context import RunContext
 from ..model import End, Next, Node, ParseContext, Target
 from ..port import FlowPosition, TransferRequest
-from ..problems import FlowRuntimeError
 from ..values import Value
 from . import register
 from .common import SECONDS, TARGET, node_schema

@@ -5,9 +5,8 @@ import asyncio
 from collections.abc import Callable
 
 from acd.model import Queue
-from ivr.errors import AriUnavailable
+from ivr.errors import AriRequestError, AriUnavailable
 from ivr.live.call import Call
-from ivr.pbx.ari import AriRequestError
 from ivr.prompts.tts import Tts
 
 TEXTS = {

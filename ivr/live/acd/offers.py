@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from acd.rules import NO_ANSWER, PHONE_BUSY, UNREACHABLE
 from ivr import log
-from ivr.errors import AriUnavailable
+from ivr.errors import AriRequestError, AriUnavailable
 from ivr.live.call import Call
-from ivr.pbx.ari import AriRequestError, Event
+from ivr.pbx.ari import Event
 
 if TYPE_CHECKING:
     from ivr.live.acd.service import AcdService, Waiter

@@ -3,8 +3,13 @@ from __future__ import annotations
 import pytest
 from acd_helpers import RELAXING, agent, assigned, call, login, router
 
-from acd.errors import DuplicateInteraction, IllegalTransition, InvalidInteraction, UnknownInteraction, \
-    UnknownQueue
+from acd.errors import (
+    DuplicateInteraction,
+    IllegalTransition,
+    InvalidInteraction,
+    UnknownInteraction,
+    UnknownQueue,
+)
 from acd.model import AgentState, ExpansionStep, Media
 from acd.router import Overflow
 

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivr.flows.expr import ExpressionError, compile_expression, evaluate
-from ivr.flows.template import TemplateError, check_template, render
+from ivr.errors import ExpressionError, TemplateError
+from ivr.flows.expr import compile_expression, evaluate
+from ivr.flows.template import check_template, render
 
 DATA = {
     "caller": "+15551234",

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-
 GOOD_END = "  bye: {hangup: true}\n"
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ivr.live.call_port import TRANSFER_GRACE_S, TransferReturns
 from ivr.flows.port import FlowPosition, HttpResult
+from ivr.live.call_port import TRANSFER_GRACE_S, TransferReturns
 
 MENU = """
 start: menu

@@ -5,9 +5,9 @@ import asyncio
 
 import pytest
 
+from ivr.errors import FlowError
 from ivr.flows.runner import FlowRunner
 from ivr.flows.simulator import ScriptedPort, parse_inputs
-from ivr.flows.problems import FlowError
 
 
 async def test_given_a_loop_that_only_exits_on_input_when_the_caller_never_answers_then_max_steps_stops_it(flow_dir):

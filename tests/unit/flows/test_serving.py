@@ -3,8 +3,9 @@ from pathlib import Path
 import pytest
 
 from ivr.config import Config
+from ivr.errors import FlowsRefused
 from ivr.flows.loader import load_flows
-from ivr.live.flow_service import FlowLibrary, FlowService, FlowsRefused, static_prompts
+from ivr.live.flow_service import FlowLibrary, FlowService, static_prompts
 
 SHIPPED = Path(__file__).resolve().parents[3] / "flows"
 

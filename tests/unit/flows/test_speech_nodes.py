@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.flows.problems import FlowError
+from ivr.errors import FlowError
 from ivr.flows.simulator import parse_inputs
 
 MENU = """
