@@ -26,6 +26,7 @@ from .model import Agent, AgentState, Interaction, Media, StateChange
 
 DEFAULT_URL = "sqlite:///var/acd.sqlite"
 OUTCOMES = ("answered", "abandoned", "overflow")
+CUSTOMER_CHARS, LANGUAGE_CHARS = 200, 20  # the longest texts kept; callers' input is cut to these first
 
 metadata = sa.MetaData()
 
@@ -56,11 +57,11 @@ interactions = sa.Table(
     sa.Column("queue", sa.String(100), nullable=False, index=True),
     sa.Column("media", sa.String(10), nullable=False),
     sa.Column("skills", sa.JSON, nullable=False),
-    sa.Column("language", sa.String(20), nullable=False),
+    sa.Column("language", sa.String(LANGUAGE_CHARS), nullable=False),
     sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("enqueued_at", sa.Float, nullable=False),
     sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("customer", sa.String(200), nullable=False),
+    sa.Column("customer", sa.String(CUSTOMER_CHARS), nullable=False),
     sa.Column("status", sa.String(10), nullable=False, index=True),  # waiting|offered|answered|ended
     sa.Column("agent_id", sa.String(100)),
     sa.Column("offered_at", sa.Float),
@@ -99,6 +100,8 @@ class HeldRecord:
 
 
 class Store:
+    CUSTOMER_CHARS, LANGUAGE_CHARS = CUSTOMER_CHARS, LANGUAGE_CHARS
+
     def __init__(self, url: str = DEFAULT_URL):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)

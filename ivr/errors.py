@@ -10,6 +10,7 @@ the one line the CLI prints (then it exits with `exit_code`).
     │   ├── AriRequestError       Asterisk answered a command with 4xx/5xx (`.status`)
     │   └── AriTimeout            an event we waited for never came (playback, recording, answer...)
     ├── CallError                 one call cannot go on (a recording failed...): ends that call only
+    ├── IllegalMove               a live state machine was asked for a move its table forbids (a bug)
     ├── FlowError                 a flow cannot be loaded or run
     │   ├── FlowsRefused          the flows directory does not load (one line per problem)
     │   ├── FlowRuntimeError      something a node did failed at run time
@@ -70,6 +71,10 @@ class AriTimeout(AriError):
 
 class CallError(IvrError):
     code = "call.failed"
+
+
+class IllegalMove(IvrError):
+    code = "state.illegal-move"
 
 
 class FlowError(IvrError):

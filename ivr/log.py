@@ -21,8 +21,8 @@ class LogfmtFormatter(logging.Formatter):
         fields = {"ts": ts, "level": record.levelname.lower(), "event": record.getMessage()}
         fields.update(getattr(record, "fields", {}))
         line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
-        if record.exc_info:
-            line += " error=" + _quote(self.formatException(record.exc_info).splitlines()[-1])
+        if record.exc_info:  # the whole traceback, in this one line (newlines escaped)
+            line += " traceback=" + _quote(self.formatException(record.exc_info))
         return line
 
 
@@ -46,10 +46,11 @@ def setup(level: str = "info", stream=None) -> None:
     _log.propagate = False
 
 
-def event(_event: str, _level: int = logging.INFO, **fields: object) -> None:
-    """Log one event with key=value fields."""
+def event(_event: str, _level: int = logging.INFO, *, exc_info: BaseException | None = None,
+          **fields: object) -> None:
+    """Log one event with key=value fields (and, with `exc_info`, its traceback)."""
     if _log.isEnabledFor(_level):
-        _log.log(_level, _event, extra={"fields": fields})
+        _log.log(_level, _event, extra={"fields": fields}, exc_info=exc_info)
 
 
 def warning(_event: str, **fields: object) -> None:

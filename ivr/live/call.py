@@ -2,7 +2,12 @@
 
 The controller feeds every ARI event about the channel into `Call.feed`; flow code
 awaits `answer`, `play`, `read_digit` and `hangup`. A caller hang-up cancels the
-call's task (see `ivr.app`), so flow code never has to check for it.
+call's task (see `ivr.live.controller`), so flow code never has to check for it.
+
+Every wait is bounded. REST commands time out in the ARI client (`AriTimeout`). An event
+that never comes is checked with Asterisk: a playback Asterisk no longer has is over (its
+PlaybackFinished was lost); a recording past its maximum length is stopped and fails the
+call's `record` (`CallError`).
 """
 from __future__ import annotations
 
@@ -14,8 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr import log
-from ivr.errors import CallError
-from ivr.pbx.ari import AriClient, Event
+from ivr.errors import CallError, IvrError
+from ivr.pbx.ari import Ari, Event
+
+from .states import CALL_TRANSITIONS, CallState, EndedBy, move
+
+APOLOGY = "sound:sorry-youre-having-problems"  # Asterisk's core sounds: "Sorry you're having problems."
+APOLOGY_LIMIT_S = 8.0
 
 
 @dataclass
@@ -35,13 +45,16 @@ class CallRecord:
     dtmf_to_prompt_ms: float | None = None
     flow: str | None = None
     outcome: Any = None  # the flow's Outcome
-    ended_by: str | None = None  # "caller", "controller" or "transfer"
+    ended_by: EndedBy | None = None
     ended_at: float | None = None
     error: str | None = None
 
 
 class Call:
-    def __init__(self, ari: AriClient, channel: dict[str, Any], *, resumed: bool = False):
+    playback_check_s = 5.0  # how often a prompt still playing is checked for with Asterisk
+    recording_margin_s = 10.0  # how long past its maximum a recording may take to report
+
+    def __init__(self, ari: Ari, channel: dict[str, Any], *, resumed: bool = False):
         self.ari = ari
         self.channel_id: str = channel["id"]
         self.language: str = channel.get("language") or "en"
@@ -54,9 +67,27 @@ class Call:
         )
         self.digits: asyncio.Queue[tuple[str, float]] = asyncio.Queue()
         self.last_digit_at: float | None = None
-        self.hung_up = False
+        self.state = CallState.ACTIVE
         self._waiters: list[tuple[Callable[[Event], bool], asyncio.Future[Event]]] = []
         self._playbacks: set[str] = set()
+
+    @property
+    def hung_up(self) -> bool:
+        """The channel left our app (hung up, or sent to the dialplan): no more commands for it."""
+        return self.state is CallState.LEFT
+
+    def left(self, ended_by: EndedBy) -> bool:
+        """Mark the call gone; True the first time (the caller of the first report owns the end)."""
+        if self.state is CallState.LEFT:
+            return False
+        self.state = move(self.state, CallState.LEFT, CALL_TRANSITIONS, f"call {self.channel_id}")
+        self.record.ended_by = self.record.ended_by or ended_by
+        return True
+
+    def forget_keys(self) -> None:
+        """Drop keys pressed while nobody listened (on hold, during a transfer's ringing)."""
+        while not self.digits.empty():
+            self.digits.get_nowait()
 
     def log(self, event: str, **fields: object) -> None:
         log.event(event, call=self.record.call_id, **fields)
@@ -113,18 +144,21 @@ class Call:
         try:
             await self.ari.post(f"{self._path}/play/{playback_id}", params={"media": media, "lang": self.language})
             if not interruptible:
-                await finished
+                await self._until_played(finished, playback_id)
                 self.record.played.append((media, "finished"))
                 return None
             key = asyncio.ensure_future(self.digits.get())
             spoke = asyncio.ensure_future(barge.wait()) if barge is not None else None
+            played = asyncio.ensure_future(self._until_played(finished, playback_id))
             try:
-                done, _ = await asyncio.wait({finished, key} | ({spoke} if spoke else set()),
+                done, _ = await asyncio.wait({played, key} | ({spoke} if spoke else set()),
                                              return_when=asyncio.FIRST_COMPLETED)
             finally:
-                for waiter in (key, spoke):
+                for waiter in (key, spoke, played):
                     if waiter is not None and not waiter.done():
                         waiter.cancel()
+            if played in done:
+                played.result()  # a failure checking on the playback is the call's failure
             if key in done or (spoke is not None and spoke in done):
                 await self._stop(playback_id)
                 self.record.played.append((media, "interrupted"))
@@ -133,6 +167,20 @@ class Call:
             return None
         finally:
             self._playbacks.discard(playback_id)
+
+    async def _until_played(self, finished: asyncio.Future[Event], playback_id: str) -> None:
+        """Wait for PlaybackFinished; every `playback_check_s` ask Asterisk whether the playback
+        still exists. Gone without its event: the event was lost, and the prompt is over."""
+        while True:
+            try:
+                await asyncio.wait_for(asyncio.shield(finished), self.playback_check_s)
+                return
+            except TimeoutError:
+                if await self.ari.get(f"/playbacks/{playback_id}", missing_ok=True) is None:
+                    if not finished.done():
+                        self.log("call.event_lost", event="PlaybackFinished", playback=playback_id)
+                        finished.cancel()
+                    return
 
     async def _stop(self, playback_id: str) -> None:
         await self.ari.delete(f"/playbacks/{playback_id}", missing_ok=True)
@@ -157,7 +205,13 @@ class Call:
         await self.ari.post(f"{self._path}/record", params={
             "name": name, "format": "wav", "maxDurationSeconds": int(max_s), "maxSilenceSeconds": int(silence_s),
             "beep": beep, "terminateOn": "#", "ifExists": "overwrite"})
-        event = await done
+        try:
+            event = await asyncio.wait_for(done, max_s + self.recording_margin_s)
+        except TimeoutError:
+            self.log("call.event_lost", event="RecordingFinished", recording=name)
+            await self.ari.post(f"/recordings/live/{name}/stop", missing_ok=True)
+            raise CallError(f"recording {name} did not finish within {max_s + self.recording_margin_s:.0f} s") \
+                from None
         if event["type"] == "RecordingFailed":
             raise CallError(f"recording {name} failed: {event['recording'].get('cause', 'unknown cause')}")
         self.log("call.recorded", recording=name, duration_s=event["recording"].get("duration", ""))
@@ -169,16 +223,22 @@ class Call:
 
     async def continue_in_dialplan(self, context: str, extension: str) -> None:
         """Leave our app for the dialplan (used for transfers); the call is no longer ours."""
-        self.record.ended_by = "transfer"
-        self.hung_up = True  # its StasisEnd is expected, not a caller hang-up
+        self.left(EndedBy.TRANSFER)  # its StasisEnd is expected, not a caller hang-up
         await self.ari.post(self._path + "/continue", params={"context": context, "extension": extension,
                                                                "priority": 1})
         self.log("call.transferred", context=context, extension=extension)
 
+    async def apologize(self) -> None:
+        """Our failure ends this call: a short apology first (bounded, best effort)."""
+        if self.hung_up:
+            return
+        try:
+            await asyncio.wait_for(self.play(APOLOGY), APOLOGY_LIMIT_S)
+        except (IvrError, TimeoutError) as exc:
+            self.log("call.apology_failed", reason=repr(exc))
+
     async def hangup(self) -> None:
-        if not self.hung_up:
-            self.record.ended_by = self.record.ended_by or "controller"
-            self.hung_up = True
+        if self.left(EndedBy.CONTROLLER):
             await self.ari.delete(self._path, missing_ok=True)
 
     async def close(self) -> None:

@@ -10,8 +10,10 @@ from typing import Any, Protocol
 
 from ivr import log
 from ivr.config import Config
-from ivr.errors import AriRequestError, AriUnavailable
+from ivr.errors import AriError, AriRequestError
+from ivr.health import failed
 from ivr.live.call import Call, CallRecord
+from ivr.live.states import EndedBy
 from ivr.pbx.ari import Ari, Event
 from ivr.speech.listen import CHANNEL_PREFIX as SPEECH_CHANNEL_PREFIX
 
@@ -65,6 +67,7 @@ class Controller:
         self.resumers: list[Resumer] = []
         self.listeners: list[Callable[[Event], None]] = []
         self.services: list[Service] = []
+        self._failures: dict[str, BaseException] = {}  # calls whose event handling failed
 
     async def run(self) -> None:
         async with self.ari:
@@ -87,13 +90,21 @@ class Controller:
 
     # -- events --------------------------------------------------------------
     def on_event(self, event: Event) -> None:
+        """One ARI event. A failure while handling it ends at most the call it concerns."""
         kind = event["type"]
         channel_id = _channel_of(event)
         log.event("ari.event", logging.DEBUG, type=kind, channel=channel_id or "")
         for listener in self.listeners:
-            listener(event)
+            try:
+                listener(event)
+            except Exception as exc:  # noqa: BLE001 - one listener's bug must not starve the others
+                failed("ari.listener_failed", exc, type=kind, channel=channel_id or "",
+                       listener=getattr(listener, "__qualname__", repr(listener)))
         if kind == "StasisStart":
-            self._start(event["channel"], args=event.get("args") or [])
+            try:
+                self._start(event["channel"], args=event.get("args") or [])
+            except Exception as exc:  # noqa: BLE001
+                failed("call.start_failed", exc, channel=channel_id or "")
             return
         if kind == "ApplicationReplaced":
             log.warning("ari.app_replaced", app=self.config.ari.app,
@@ -102,7 +113,11 @@ class Controller:
         call = self.calls.get(channel_id) if channel_id else None
         if call is None:
             return
-        call.feed(event)
+        try:
+            call.feed(event)
+        except Exception as exc:  # noqa: BLE001 - the call's task ends it cleanly
+            failed("call.event_failed", exc, call=call.channel_id, type=kind)
+            self._fail(call, exc)
         if kind in ("StasisEnd", "ChannelDestroyed"):
             self._ended(call)
 
@@ -120,8 +135,10 @@ class Controller:
                 channel = await self.ari.get(f"/channels/{channel_id}", missing_ok=True)
                 if channel:
                     self._start(channel, resumed=True)
-        except (AriRequestError, AriUnavailable) as exc:
+        except AriError as exc:
             log.warning("ari.reattach_failed", reason=str(exc))
+        except Exception as exc:  # noqa: BLE001 - the event stream must come up whatever this finds
+            failed("ari.reattach_failed", exc)
         self.connected.set()
 
     async def _remove_listening_leftovers(self, live: set[str]) -> None:
@@ -133,12 +150,19 @@ class Controller:
             if bridge["id"].startswith(SPEECH_CHANNEL_PREFIX):
                 await self.ari.delete(f"/bridges/{bridge['id']}", missing_ok=True)
 
+    async def _apologize(self, call: Call, exc: BaseException) -> None:
+        """A failure ended this call: the caller hears a short apology (bounded), then we hang up."""
+        call.record.error = call.record.error or repr(exc)
+        call.record.ended_by = call.record.ended_by or EndedBy.FAILURE
+        if not self.stopping:
+            await call.apologize()
+
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
         if channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
             return  # listening channels (snoop, external media) enter our app too; they carry no flow
         known = self.calls.get(channel["id"])
-        if known is not None and known.record.ended_by != "transfer":
+        if known is not None and known.record.ended_by is not EndedBy.TRANSFER:
             return  # a transferred call may come back (unanswered) before its first run has closed
         call = Call(self.ari, channel, resumed=resumed)
         self.calls[call.channel_id] = call
@@ -161,33 +185,41 @@ class Controller:
 
     def _ended(self, call: Call) -> None:
         """The channel left our app (caller hung up, or we did): cancel whatever the call was doing."""
-        if not call.hung_up:
-            call.hung_up = True
-            call.record.ended_by = "caller"
+        if call.left(EndedBy.CALLER):
             task = self.tasks.get(call.channel_id)
             if task and not task.done():
                 task.cancel()
+
+    def _fail(self, call: Call, exc: BaseException) -> None:
+        """Handling an event of this call failed: its task stops and ends the call with an apology."""
+        task = self.tasks.get(call.channel_id)
+        if task and not task.done():
+            self._failures[call.channel_id] = exc
+            task.cancel()
 
     async def _run(self, call: Call, run: Callable[[], Awaitable[None]]) -> None:
         try:
             await run()
         except asyncio.CancelledError:
-            if not (call.hung_up or self.stopping):
+            failure = self._failures.pop(call.channel_id, None)
+            if failure is not None:
+                await self._apologize(call, failure)
+            elif not (call.hung_up or self.stopping):
                 raise
         except AriRequestError as exc:
             if not (exc.status == 404 and call.hung_up):
-                call.record.error = str(exc)
-                log.error("call.failed", call=call.channel_id, reason=str(exc))
-        except Exception as exc:  # a bug in one call must not take down the others
-            call.record.error = repr(exc)
-            log.error("call.failed", call=call.channel_id, reason=repr(exc))
+                failed("call.failed", exc, call=call.channel_id)
+                await self._apologize(call, exc)
+        except Exception as exc:  # noqa: BLE001 - a bug in one call must not take down the others
+            failed("call.failed", exc, call=call.channel_id)
+            await self._apologize(call, exc)
         finally:
             if self.stopping:
                 call.log("call.detached")
                 return
             try:
                 await call.close()
-            except (AriRequestError, AriUnavailable) as exc:
+            except AriError as exc:
                 log.warning("call.cleanup_failed", call=call.channel_id, reason=str(exc))
             call.record.ended_at = time.time()
             if self.calls.get(call.channel_id) is call:  # not yet replaced by its return from a transfer

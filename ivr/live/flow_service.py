@@ -30,6 +30,7 @@ from ivr.live.call_port import (
     QueueHandoff,
     TransferReturns,
 )
+from ivr.live.tasks import TaskOwner
 from ivr.prompts.tts import Tts
 from ivr.speech.listen import Listener
 
@@ -143,7 +144,7 @@ class FlowService:
         self.returns = TransferReturns()
         self.handlers = {TRANSFER_FAILED_ARG: self.transfer_failed}
         self._http: aiohttp.ClientSession | None = None
-        self._watcher: asyncio.Task[None] | None = None
+        self.tasks = TaskOwner("flows")
         self._warming: asyncio.Task[None] | None = None
 
     @classmethod
@@ -159,14 +160,14 @@ class FlowService:
         if self.speech is not None:
             await self.speech.models.preload()
         self.announce_speech()
-        self._watcher = asyncio.create_task(self.library.watch(on_reload=self._warm_up), name="flows-watch")
+        self.tasks.supervise("flows-watch", lambda: self.library.watch(on_reload=self._warm_up))
         self._warm_up()
 
     def _warm_up(self) -> None:
         """Render the flows' fixed `say` prompts in the background, so callers never wait for TTS."""
         if self._warming and not self._warming.done():
             self._warming.cancel()
-        self._warming = asyncio.create_task(self._render_all(static_prompts(self.library.current)), name="tts-warm")
+        self._warming = self.tasks.spawn(self._render_all(static_prompts(self.library.current)), "tts-warm")
 
     async def _render_all(self, prompts: set[tuple[str, str]]) -> None:
         limit = asyncio.Semaphore(2)
@@ -191,9 +192,7 @@ class FlowService:
     async def stop(self) -> None:
         if self.speech is not None:
             self.speech.models.close()
-        for task in (self._watcher, self._warming):
-            if task:
-                task.cancel()
+        await self.tasks.close()
         if self._http:
             await self._http.close()
 
@@ -228,4 +227,5 @@ class FlowService:
         call.record.outcome = outcome
         if outcome.kind == ERROR:
             call.record.error = f"{outcome.error_code}: {outcome.error}"
+            await call.apologize()  # the flow could not go on and has no `failed:` branch
         call.log("call.flow_end", flow=name, outcome=outcome.describe(), path=">".join(outcome.visited))

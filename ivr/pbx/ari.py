@@ -17,9 +17,11 @@ import aiohttp
 
 from .. import log
 from ..config import AriConfig
-from ..errors import AriAuthError, AriRequestError, AriUnavailable
+from ..errors import AriAuthError, AriRequestError, AriTimeout, AriUnavailable
+from ..health import count, failed
 
 Event = dict[str, Any]
+REQUEST_TIMEOUT_S = 10.0  # every REST command, connect to last byte
 EventSink = Callable[[Event], None]
 
 
@@ -61,7 +63,7 @@ class AriClient:
         self._session = aiohttp.ClientSession(
             headers=self._headers,
             connector=aiohttp.TCPConnector(limit=self._connections),
-            timeout=aiohttp.ClientTimeout(total=10),
+            timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
         )
         return self
 
@@ -98,6 +100,8 @@ class AriClient:
                 return await resp.json(content_type=None)
         except aiohttp.ClientConnectionError as exc:
             raise AriUnavailable(f"ARI at {self.config.url} is unreachable: {exc}") from None
+        except TimeoutError:
+            raise AriTimeout(f"ARI {method} {path}: no answer within {REQUEST_TIMEOUT_S:.0f} s") from None
 
     def get(self, path: str, **kw: Any) -> Awaitable[Any]:
         return self.request("GET", path, **kw)
@@ -123,9 +127,10 @@ class AriClient:
                     await on_connect()
                     async for msg in ws:
                         if msg.type == aiohttp.WSMsgType.TEXT:
-                            on_event(json.loads(msg.data))
+                            _deliver(on_event, msg.data)
                         elif msg.type == aiohttp.WSMsgType.ERROR:
                             break
+                count("ari.disconnects")
                 log.warning("ari.disconnected", url=self.config.url)
             except aiohttp.WSServerHandshakeError as exc:
                 if exc.status == 401:
@@ -137,6 +142,21 @@ class AriClient:
                             retry_in_s=round(delay, 2))
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, max_delay)
+
+
+def _deliver(on_event: EventSink, data: str) -> None:
+    """Hand one event on. Nothing about one event may end the stream every call depends on."""
+    try:
+        event = json.loads(data)
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            raise ValueError("not an ARI event object")
+    except ValueError as exc:
+        failed("ari.bad_event", exc, data=data[:200])
+        return
+    try:
+        on_event(event)
+    except Exception as exc:  # noqa: BLE001 - the controller isolates per call; this is the last guard
+        failed("ari.event_failed", exc, type=event["type"])
 
 
 def _param(value: Any) -> Any:

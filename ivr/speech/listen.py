@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ivr.errors import AriRequestError
 
+from .. import log
 from ..config import SpeechConfig
 from ..flows.port import Heard
 from ..pbx.ari import AriClient
@@ -79,6 +80,9 @@ class AudioTap:
         await self.ari.delete(f"/channels/{self.media}", missing_ok=True)
 
 
+FINAL_RESULT_S = 3.0  # the recognizer's last words after time is up; Vosk takes milliseconds
+
+
 async def await_answer(recognition: Recognition, digits: asyncio.Queue, timeout_s: float,
                        max_utterance_s: float) -> Heard:
     """After the prompt: a key, the utterance ended by Vosk's endpointing, or silence after `timeout_s`.
@@ -106,7 +110,11 @@ async def await_answer(recognition: Recognition, digits: asyncio.Queue, timeout_
                 deadline = loop.time() + max_utterance_s
                 continue
             if recognition.speaking.is_set():
-                return _heard(await recognition.finish())
+                try:
+                    return _heard(await asyncio.wait_for(recognition.finish(), FINAL_RESULT_S))
+                except TimeoutError:  # the recognizer never gave its final result: as if nothing was said
+                    log.warning("speech.final_result_lost", waited_s=FINAL_RESULT_S)
+                    return Heard()
             return Heard()
     finally:
         for waiter in (key, spoke):

@@ -76,6 +76,7 @@ class Acd:
         return started
 
     def rows(self) -> list:
+        assert self.thread.call(self.service.journal.drain, 15), "the store writes did not land"
         with self.service.store.engine.connect() as connection:
             return list(connection.execute(sa.select(interactions).order_by(interactions.c.seq)))
 
@@ -85,6 +86,10 @@ class Acd:
     def ended(self, customer: str, timeout: float = 30.0):
         return until(lambda: (row := self.row(customer)) is not None and row.status == "ended" and row,
                      timeout, f"the interaction of {customer} to end")
+
+    def state_log(self, agent_id: str) -> list:
+        assert self.thread.call(self.service.journal.drain, 15), "the store writes did not land"
+        return self.service.store.state_log(agent_id)
 
     def agent(self, agent_id: str):
         return self.service.router.agents[agent_id]
@@ -183,7 +188,7 @@ def test_given_an_answered_call_when_it_ends_then_the_agent_wraps_up_before_the_
     second = acd.ended("5550104")
     first = acd.row("5550103")
     assert second.agent_id == "agent2" and second.offered_at - first.ended_at >= 3.0
-    log = acd.service.store.state_log("agent2")
+    log = acd.state_log("agent2")
     assert [c.to_state for c in log if c.at >= first.ended_at - 0.5][:2] == [AgentState.WRAP_UP, AgentState.AVAILABLE]
 
 
@@ -211,7 +216,7 @@ def test_given_a_bridged_call_and_waiting_callers_when_the_controller_restarts_t
     row = until(lambda: (r := acd.row("5550111")).answered_at and r, 20, "the second caller answered")
     assert row.agent_id == "agent2" and row.offered_at - first.ended_at >= 3.0  # after its wrap-up
     assert acd.ended("5550112", timeout=40).outcome == "abandoned"
-    since = [c.to_state for c in acd.service.store.state_log("agent2") if c.at >= restarted_at]
+    since = [c.to_state for c in acd.state_log("agent2") if c.at >= restarted_at]
     assert since[:3] == [AgentState.WRAP_UP, AgentState.AVAILABLE, AgentState.RINGING]
 
 
@@ -235,7 +240,7 @@ def test_given_a_logged_out_agent_when_it_dials_star_11_then_it_is_logged_in_and
     assert acd.agent("agent1").state is AgentState.LOGGED_OUT
     phone.dial("*11")  # from agent1's own endpoint; the controller confirms and hangs up
     until(lambda: acd.agent("agent1").state is AgentState.AVAILABLE, 10, "agent1 logged in")
-    log = acd.service.store.state_log("agent1")
+    log = acd.state_log("agent1")
     assert [(c.from_state, c.to_state) for c in log] == [(AgentState.LOGGED_OUT, AgentState.AVAILABLE)]
     acd.call("3355502", hang_up_after_ms=5000)
     row = acd.ended("3355502")

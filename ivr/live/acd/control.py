@@ -13,12 +13,13 @@ import ipaddress
 from aiohttp import web
 
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
-from acd.model import AgentState
 from ivr import log
 from ivr.config import ControlConfig
 from ivr.errors import ConfigError
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
+
+from .agent_commands import VERBS
 
 NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
 
@@ -78,20 +79,9 @@ class ControlApi:
 
     async def _agent_action(self, request: web.Request) -> web.Response:
         agent_id, action = request.match_info["agent"], request.match_info["action"]
-        service = self.service
-        if action == "login":
-            state = service.agent_available(agent_id, login=True)
-        elif action == "ready":
-            state = service.agent_available(agent_id)
-        elif action == "logout":
-            state = service.agent_unavailable(agent_id, AgentState.LOGGED_OUT)
-        elif action == "pause":
-            reason = request.query.get("reason")
-            if not reason:
-                raise web.HTTPBadRequest(text='{"error": "pause needs a reason"}', content_type="application/json")
-            state = service.agent_unavailable(agent_id, AgentState.PAUSED, reason)
-        else:
+        if action not in VERBS:
             raise web.HTTPNotFound(text=f'{{"error": "unknown action {action}"}}', content_type="application/json")
+        state = self.service.agents.do(action, agent_id, request.query.get("reason"))
         log.event("control.agent", agent=agent_id, action=action, state=state.value)
         return web.json_response({"agent": agent_id, "state": state.value})
 

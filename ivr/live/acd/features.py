@@ -8,13 +8,15 @@ confirmation (or why not), then the controller hangs up.
 from __future__ import annotations
 
 from acd.errors import AcdError
-from acd.model import AgentState
 from ivr.live.acd.service import AcdService
 from ivr.live.call import Call
+
+from .agent_commands import LOGIN, LOGOUT, PAUSE, READY
 
 FEATURE_ARG = "feature"
 PAUSE_REASON = "break"  # used by *13 when acd.yaml lists it; else its first pause reason
 
+VERB = {"*11": LOGIN, "*12": LOGOUT, "*13": PAUSE, "*14": READY}
 SAID = {"*11": "You are logged in.", "*12": "You are logged out.", "*13": "You are paused.",
         "*14": "You are ready for calls."}
 
@@ -31,19 +33,14 @@ class FeatureCodes:
         service.controller.handlers[FEATURE_ARG] = self.handle
 
     def apply(self, agent_id: str, code: str) -> str:
-        service = self.service
-        if code == "*11":
-            service.agent_available(agent_id, login=True)
-        elif code == "*12":
-            service.agent_unavailable(agent_id, AgentState.LOGGED_OUT)
-        elif code == "*13":
-            reasons = service.acd.pause_reasons
-            service.agent_unavailable(agent_id, AgentState.PAUSED,
-                                      PAUSE_REASON if PAUSE_REASON in reasons or not reasons else reasons[0])
-        elif code == "*14":
-            service.agent_available(agent_id)
-        else:
+        if code not in SAID:
             raise AcdError(f"unknown feature code {code}")
+        commands = self.service.agents
+        reason = None
+        if code == "*13":
+            reasons = self.service.acd.pause_reasons
+            reason = PAUSE_REASON if PAUSE_REASON in reasons or not reasons else reasons[0]
+        commands.do(VERB[code], agent_id, reason)
         return SAID[code]
 
     async def handle(self, call: Call, args: list[str]) -> None:

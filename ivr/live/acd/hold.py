@@ -5,8 +5,9 @@ import asyncio
 from collections.abc import Callable
 
 from acd.model import Queue
-from ivr.errors import AriRequestError, AriUnavailable
+from ivr.errors import AriError, AriRequestError
 from ivr.live.call import Call
+from ivr.live.tasks import TaskOwner
 from ivr.prompts.tts import Tts
 
 TEXTS = {
@@ -37,8 +38,8 @@ class Hold:
     """
 
     def __init__(self, call: Call, queue: Queue, tts: Tts,
-                 where: Callable[[], tuple[int | None, float | None] | None]):
-        self.call, self.queue, self.tts, self.where = call, queue, tts, where
+                 where: Callable[[], tuple[int | None, float | None] | None], tasks: TaskOwner):
+        self.call, self.queue, self.tts, self.where, self.tasks = call, queue, tts, where, tasks
         self._announcer: asyncio.Task[None] | None = None
         self._stopped = False
 
@@ -46,14 +47,14 @@ class Hold:
         await self._music(True)
         settings = self.queue.announcements
         if settings.position or settings.estimated_wait:
-            self._announcer = asyncio.create_task(self._announce(announce_now), name=f"announce-{self.call.channel_id}")
+            self._announcer = self.tasks.spawn(self._announce(announce_now), f"announce-{self.call.channel_id}")
 
     async def stop(self) -> None:
         """Silence: no announcement, no music (before bridging, overflowing or hanging up)."""
         if self._stopped:
             return
         await self.detach()
-        await _quietly(self.call.stop_playbacks())
+        await _quietly(self.call, self.call.stop_playbacks())
         await self._music(False)
 
     async def detach(self) -> None:
@@ -84,14 +85,16 @@ class Hold:
     async def _music(self, on: bool) -> None:
         path = f"/channels/{self.call.channel_id}/moh"
         if on:
-            await _quietly(self.call.ari.post(path, params={"mohClass": self.queue.music_on_hold}))
+            await _quietly(self.call, self.call.ari.post(path, params={"mohClass": self.queue.music_on_hold}))
         else:
-            await _quietly(self.call.ari.delete(path, missing_ok=True))
+            await _quietly(self.call, self.call.ari.delete(path, missing_ok=True))
 
 
-async def _quietly(request) -> None:
-    """A command on a channel that may be gone already (the caller hung up meanwhile)."""
+async def _quietly(call: Call, request) -> None:
+    """A command on a channel that may be gone already (the caller hung up meanwhile): that is
+    no failure; anything else is logged, and the caller waits on (in silence, at worst)."""
     try:
         await request
-    except (AriRequestError, AriUnavailable):
-        pass
+    except AriError as exc:
+        if not (call.hung_up or (isinstance(exc, AriRequestError) and exc.status == 404)):
+            call.log("acd.hold_failed", reason=str(exc))

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 
 from acd.rules import NO_ANSWER, PHONE_BUSY, UNREACHABLE
 from ivr import log
-from ivr.errors import AriRequestError, AriUnavailable
+from ivr.errors import AriError, AriRequestError
+from ivr.health import failed
 from ivr.live.call import Call
+from ivr.live.states import OFFER_TRANSITIONS, OfferState, WaiterState, move
 from ivr.pbx.ari import Event
 
 if TYPE_CHECKING:
@@ -35,10 +37,22 @@ class Offer:
     channel_id: str
     agent_id: str
     interaction_id: str
-    answered: bool = False
-    withdrawn: bool = False  # we ended it on purpose (caller left, agent paused): not a ring-no-answer
+    state: OfferState = OfferState.RINGING
     done: asyncio.Event = field(default_factory=asyncio.Event)  # the call is over on the caller's side
     timer: asyncio.TimerHandle | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.state is OfferState.ANSWERED
+
+    @property
+    def ringing(self) -> bool:
+        return self.state is OfferState.RINGING
+
+    def move(self, to: OfferState) -> None:
+        self.state = move(self.state, to, OFFER_TRANSITIONS, f"offer {self.channel_id}")
+        if to is not OfferState.RINGING and self.timer:
+            self.timer.cancel()
 
 
 def pause_reason_for(cause: int | None) -> str:
@@ -64,7 +78,8 @@ class Offers:
         offer = Offer(f"{CHANNEL_PREFIX}{uuid.uuid4().hex[:16]}", agent_id, waiter.interaction.id)
         self.by_channel[offer.channel_id] = offer
         waiter.offer = offer
-        asyncio.create_task(self._originate(offer, waiter), name=f"ring-{offer.channel_id}")
+        waiter.move(WaiterState.OFFERED)
+        self.service.tasks.spawn(self._originate(offer, waiter), f"ring-{offer.channel_id}")
         return offer
 
     async def _originate(self, offer: Offer, waiter: Waiter) -> None:
@@ -78,27 +93,43 @@ class Offers:
                 "endpoint": f"PJSIP/{agent.endpoint}", "app": service.config.ari.app,
                 "appArgs": f"{OFFER_ARG},{offer.interaction_id}", "channelId": offer.channel_id,
                 "timeout": int(queue.ring_timeout_s), "callerId": f'"{caller}" <{caller}>'})
-        except (AriRequestError, AriUnavailable) as exc:
+        except AriRequestError as exc:  # Asterisk refused: an unregistered phone, no such endpoint
             log.warning("acd.offer_failed", interaction=offer.interaction_id, agent=agent.id, reason=str(exc))
-            self.by_channel.pop(offer.channel_id, None)
-            service.no_answer(offer, UNREACHABLE)
+            self._unanswered(offer, UNREACHABLE)
             return
-        # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
-        offer.timer = asyncio.get_running_loop().call_later(
-            queue.ring_timeout_s + 3, lambda: asyncio.create_task(self.hang_up(offer)))
+        except Exception as exc:  # noqa: BLE001 - no answer from Asterisk (timeout, connection): ours, not the agent's
+            failed("acd.offer_failed", exc, interaction=offer.interaction_id, agent=agent.id)
+            await self.hang_up(offer)  # it may have been placed after all
+            self._unanswered(offer, None)  # the agent returns to the state it was in
+            return
+        if offer.ringing:
+            # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
+            offer.timer = asyncio.get_running_loop().call_later(queue.ring_timeout_s + 3, self._ring_expired, offer)
+
+    def _ring_expired(self, offer: Offer) -> None:
+        if offer.ringing:
+            log.warning("acd.offer_expired", interaction=offer.interaction_id, agent=offer.agent_id,
+                        reason="no hang-up event from Asterisk after the ring time")
+            self.service.tasks.spawn(self.hang_up(offer), f"hangup-{offer.channel_id}")
+            self._unanswered(offer, NO_ANSWER)
+
+    def _unanswered(self, offer: Offer, pause_reason: str | None) -> None:
+        self.by_channel.pop(offer.channel_id, None)
+        if offer.ringing:
+            offer.move(OfferState.UNANSWERED)
+            self.service.handoff.back_in_queue(offer, pause_reason)
 
     async def hang_up(self, offer: Offer) -> None:
         try:
             await self.ari.delete(f"/channels/{offer.channel_id}", missing_ok=True)
-        except (AriRequestError, AriUnavailable) as exc:
+        except AriError as exc:
             log.warning("acd.hangup_failed", channel=offer.channel_id, reason=str(exc))
 
     def withdraw(self, offer: Offer) -> None:
         """Stop ringing the agent: its channel goes, and that is not a ring-no-answer."""
-        offer.withdrawn = True
-        if offer.timer:
-            offer.timer.cancel()
-        asyncio.create_task(self.hang_up(offer))
+        if offer.ringing:
+            offer.move(OfferState.WITHDRAWN)
+            self.service.tasks.spawn(self.hang_up(offer), f"hangup-{offer.channel_id}")
 
     def on_event(self, event: Event) -> None:
         if event["type"] != "ChannelDestroyed":
@@ -106,13 +137,11 @@ class Offers:
         offer = self.by_channel.pop(event["channel"]["id"], None)
         if offer is None:
             return
-        if offer.timer:
-            offer.timer.cancel()
-        if not (offer.answered or offer.withdrawn):
+        if offer.ringing:
             reason = pause_reason_for(event.get("cause"))
             log.event("acd.no_answer", interaction=offer.interaction_id, agent=offer.agent_id, reason=reason,
                       cause=event.get("cause_txt", ""))
-            self.service.no_answer(offer, reason)
+            self._unanswered(offer, reason)
 
     # -- the agent answered: its channel runs this instead of a flow -----------------------
 
@@ -120,12 +149,10 @@ class Offers:
         service = self.service
         offer = self.by_channel.get(agent_call.channel_id)
         waiter = service.waiters.get(offer.interaction_id) if offer else None
-        if offer is None or offer.withdrawn or waiter is None or waiter.offer is not offer:
+        if offer is None or not offer.ringing or waiter is None or waiter.offer is not offer:
             return  # too late (caller gone, offer withdrawn, or a restart): the controller hangs it up
-        offer.answered = True
-        if offer.timer:
-            offer.timer.cancel()
-        service.answered(waiter)
+        offer.move(OfferState.ANSWERED)
+        service.handoff.answered(waiter)
         try:
             await waiter.hold.stop()
             await self._bridge(waiter, agent_call)
@@ -147,7 +174,7 @@ class Offers:
             try:
                 await self.ari.post(f"/bridges/{bridge}/record", params={
                     "name": name, "format": "wav", "ifExists": "overwrite"})
-            except AriRequestError as exc:  # the call goes on unrecorded
+            except AriError as exc:  # the call goes on unrecorded
                 log.warning("acd.record_failed", interaction=waiter.interaction.id, reason=str(exc))
                 return
             waiter.recording = f"{self.service.config.media.recordings_dir}/{name}.wav"
@@ -155,5 +182,5 @@ class Offers:
     async def destroy_bridge(self, bridge: str) -> None:
         try:
             await self.ari.delete(f"/bridges/{bridge}", missing_ok=True)
-        except (AriRequestError, AriUnavailable) as exc:
+        except AriError as exc:
             log.warning("acd.bridge_cleanup_failed", bridge=bridge, reason=str(exc))

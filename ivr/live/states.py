@@ -1,0 +1,68 @@
+"""States of the live objects (a call, a caller in the ACD, an offer to an agent), each an enum
+with its transition table, like `acd.model.AgentState`. `move` is the one way to change one."""
+from __future__ import annotations
+
+from enum import Enum
+from typing import TypeVar
+
+from ..errors import IllegalMove
+
+S = TypeVar("S", bound=Enum)
+
+
+def move(current: S, to: S, table: dict[S, frozenset[S]], what: str) -> S:
+    """`to`, if the table allows `current -> to`; else IllegalMove naming `what`."""
+    if to is not current and to not in table[current]:
+        raise IllegalMove(f"{what}: {current.value} -> {to.value} is not allowed")
+    return to
+
+
+class CallState(str, Enum):
+    """Our side of one channel in the app."""
+
+    ACTIVE = "active"          # in our app, the flow (or a handler) drives it
+    LEFT = "left"              # hung up (either side) or sent on to the dialplan: no more commands
+
+
+class EndedBy(str, Enum):
+    CALLER = "caller"          # the caller (or Asterisk) hung up
+    CONTROLLER = "controller"  # our flow hung up
+    TRANSFER = "transfer"      # sent to the dialplan by a transfer
+    FAILURE = "failure"        # a failure in our handling ended it (logged with its traceback)
+
+
+CALL_TRANSITIONS = {CallState.ACTIVE: frozenset({CallState.LEFT}), CallState.LEFT: frozenset()}
+
+
+class WaiterState(str, Enum):
+    """A caller in the ACD, from enqueue until the router and the store know how it ended."""
+
+    WAITING = "waiting"        # in its queue, music on hold
+    OFFERED = "offered"        # an agent's phone rings for it
+    BRIDGED = "bridged"        # talking to the agent
+    ENDED = "ended"            # answered and over, abandoned or overflowed: nothing more to tell the router
+
+
+W = WaiterState
+WAITER_TRANSITIONS = {
+    W.WAITING: frozenset({W.OFFERED, W.ENDED}),
+    W.OFFERED: frozenset({W.WAITING, W.BRIDGED, W.ENDED}),
+    W.BRIDGED: frozenset({W.ENDED}),
+    W.ENDED: frozenset(),
+}
+
+
+class OfferState(str, Enum):
+    RINGING = "ringing"        # originated (or being originated) to the agent's phone
+    ANSWERED = "answered"      # the agent picked up: its channel entered our app
+    WITHDRAWN = "withdrawn"    # we ended it (caller left, agent paused): not a ring-no-answer
+    UNANSWERED = "unanswered"  # rang out, busy, unreachable or failed: the caller goes back to its place
+
+
+O = OfferState
+OFFER_TRANSITIONS = {
+    O.RINGING: frozenset({O.ANSWERED, O.WITHDRAWN, O.UNANSWERED}),
+    O.ANSWERED: frozenset(),
+    O.WITHDRAWN: frozenset(),
+    O.UNANSWERED: frozenset(),
+}
