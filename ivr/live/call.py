@@ -178,7 +178,7 @@ class Call:
             except TimeoutError:
                 if await self.ari.get(f"/playbacks/{playback_id}", missing_ok=True) is None:
                     if not finished.done():
-                        self.log("call.event_lost", event="PlaybackFinished", playback=playback_id)
+                        self.log("call.event_lost", lost="PlaybackFinished", playback=playback_id)
                         finished.cancel()
                     return
 
@@ -208,7 +208,7 @@ class Call:
         try:
             event = await asyncio.wait_for(done, max_s + self.recording_margin_s)
         except TimeoutError:
-            self.log("call.event_lost", event="RecordingFinished", recording=name)
+            self.log("call.event_lost", lost="RecordingFinished", recording=name)
             await self.ari.post(f"/recordings/live/{name}/stop", missing_ok=True)
             raise CallError(f"recording {name} did not finish within {max_s + self.recording_margin_s:.0f} s") \
                 from None
@@ -234,7 +234,7 @@ class Call:
             return
         try:
             await asyncio.wait_for(self.play(APOLOGY), APOLOGY_LIMIT_S)
-        except (IvrError, TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - the call ends either way
             self.log("call.apology_failed", reason=repr(exc))
 
     async def hangup(self) -> None:
