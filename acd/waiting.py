@@ -8,6 +8,7 @@ one the agent may take; its cost grows with the number of distinct groups, not o
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from sortedcontainers import SortedList
@@ -36,7 +37,8 @@ class Group:
 
 class WaitingIndex:
     def __init__(self) -> None:
-        self.groups: list[Group] = []
+        self.groups: dict[int, Group] = {}  # non-empty groups only: an emptied one is dropped
+        self._next_gid = itertools.count()
         self._group_ids: dict[tuple[Requirements, int], int] = {}
         self._requirement_ids: dict[Requirements, int] = {}
         self._heads: dict[tuple[str, Media], SortedList] = {}
@@ -68,6 +70,8 @@ class WaitingIndex:
         before = group.head()
         group.members.remove((interaction.enqueued_at, interaction.seq, interaction.id))
         self._move_head(group, before)
+        if not group.members:
+            self._drop(group)
         return interaction
 
     def heads(self, queue: str, media: Media) -> SortedList | None:
@@ -99,11 +103,16 @@ class WaitingIndex:
         if gid is not None:
             return self.groups[gid]
         rid = self._requirement_ids.setdefault(needs, len(self._requirement_ids))
-        group = Group(len(self.groups), rid, needs, priority)
-        self.groups.append(group)
+        group = Group(next(self._next_gid), rid, needs, priority)
+        self.groups[group.gid] = group
         self._group_ids[(needs, priority)] = group.gid
         self._queue_groups.setdefault(needs.queue, []).append(group)
         return group
+
+    def _drop(self, group: Group) -> None:
+        del self.groups[group.gid]
+        del self._group_ids[(group.needs, group.priority)]
+        self._queue_groups[group.needs.queue].remove(group)
 
     def _move_head(self, group: Group, before: Head | None) -> None:
         after = group.head()

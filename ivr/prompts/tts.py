@@ -13,16 +13,20 @@ from pathlib import Path
 from ivr.errors import TtsError
 
 RENDER_VERSION = "espeak-ng/sox 8k v1"  # part of the hash: bump to re-render every prompt
+MAX_CACHED = 20_000  # prompts kept; past it the least recently rendered go (they render again if needed)
+PRUNE_EVERY = 500  # renders between two looks at the cache's size
 
 
 class Tts:
     def __init__(self, cache_dir: str | Path, pbx_dir: str, voices: dict[str, str] | None = None,
-                 *, speed_wpm: int = 160):
+                 *, speed_wpm: int = 160, max_cached: int = MAX_CACHED):
         self.cache_dir = Path(cache_dir)
         self.pbx_dir = pbx_dir.rstrip("/")
         self.voices = voices or {}
         self.speed_wpm = speed_wpm
+        self.max_cached = max_cached
         self._rendering: dict[str, asyncio.Future[None]] = {}
+        self._renders = 0
 
     def voice(self, language: str) -> str:
         return self.voices.get(language, language)
@@ -53,6 +57,18 @@ class Tts:
                    stdin=speech)
         tmp.chmod(0o644)
         tmp.replace(path)  # atomic: Asterisk never sees a half-written prompt
+        self._renders += 1
+        if self._renders % PRUNE_EVERY == 0:
+            await asyncio.to_thread(self.prune)
+
+    def prune(self) -> int:
+        """Keep the cache under `max_cached` prompts (prompts with variables in them, such as
+        "You entered 7", would otherwise grow it forever); returns how many were removed."""
+        prompts = sorted(self.cache_dir.glob("*.wav"), key=lambda found: found.stat().st_mtime)
+        excess = prompts[:max(0, len(prompts) - self.max_cached)]
+        for path in excess:
+            path.unlink(missing_ok=True)  # one Asterisk is playing keeps playing: it has the file open
+        return len(excess)
 
 
 async def _run(*command: str, stdin: bytes | None = None) -> bytes:
