@@ -173,3 +173,30 @@ def test_given_flows_with_errors_when_tests_run_then_they_refuse_with_the_errors
     result = invoke("test", str(flow_dir.root))
     assert result.exit_code == 1
     assert "unknown node 'b'" in result.output and "fix them first" in result.output
+
+
+def test_given_an_alias_bomb_beside_a_good_flow_when_checked_then_refused_at_its_line_fast_in_1_gb(tmp_path):
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    from ivr.testing.hostile import BILLION_LAUGHS
+
+    flows_dir = tmp_path / "flows"
+    flows_dir.mkdir()
+    (flows_dir / "good.yaml").write_text("start: bye\nnodes:\n  bye: {hangup: true}\n")
+    (flows_dir / "bomb.yaml").write_text(BILLION_LAUGHS)
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    started = time.monotonic()
+    done = subprocess.run([str(Path(sys.executable).parent / "ivr"), "flows", "check", str(flows_dir)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30, preexec_fn=limit_memory)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr[-2000:]
+    [bomb] = [line for line in done.stdout.splitlines() if "bomb.yaml" in line]
+    assert bomb.startswith(f"{flows_dir}/bomb.yaml:") and "alias bomb" in bomb
+    assert "good.yaml" not in done.stdout and "MemoryError" not in done.stderr
+    assert elapsed < 10
