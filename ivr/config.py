@@ -60,6 +60,7 @@ class FlowsConfig:
     dir: str = "flows"
     default: str = "support-line"  # the flow for numbers without a route
     routes: dict[str, str] = field(default_factory=dict)  # dialed number -> flow name
+    http_max_bytes: int = 1_000_000  # largest answer an `http` node takes, unless it sets max_bytes
 
 
 @dataclass

@@ -1,8 +1,6 @@
 """`CallPort` over a live call: what flow nodes do becomes ARI commands on a real channel."""
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import time
 import uuid
@@ -25,6 +23,7 @@ from ivr.flows.port import (
     TransferRequest,
 )
 from ivr.live.call import Call
+from ivr.live.http_fetch import answer
 from ivr.prompts.tts import Tts
 
 if TYPE_CHECKING:
@@ -130,20 +129,11 @@ class LiveCallPort:
         return f"{self.config.media.recordings_dir}/{relative}.wav"
 
     async def http(self, request: HttpRequest) -> HttpResult:
-        try:
-            async with self.http_session.request(
-                request.method, request.url, params=request.params or None, json=request.json,
-                headers=request.headers or None, timeout=aiohttp.ClientTimeout(total=request.timeout_s),
-            ) as response:
-                text = await response.text()
-                try:
-                    body = json.loads(text)
-                except ValueError:
-                    body = text
-                return HttpResult(response.status, body)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            self.call.log("call.http_failed", url=request.url, reason=type(exc).__name__)
-            return HttpResult(0, None)
+        result, detail = await answer(self.http_session, request,
+                                      max_bytes=request.max_bytes or self.config.flows.http_max_bytes)
+        if result.reason:
+            self.call.log("call.http_failed", url=request.url, reason=result.reason, detail=detail)
+        return result
 
     async def queue(self, request: QueueRequest) -> str:
         self.call.log("call.queue", queue=request.queue, priority=request.priority, language=request.language,
