@@ -76,7 +76,8 @@ def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[s
             for file in _flow_files(path):
                 selected.setdefault(file.resolve(), file)
         elif path.is_file():
-            selected.setdefault(path.resolve(), path)
+            if path.name != SCHEDULES_FILE:  # named with the flows (flows/*.yaml): read as schedules only
+                selected.setdefault(path.resolve(), path)
             directories.setdefault(path.parent.resolve(), path.parent)
         else:
             result.problems.append(Problem(str(path), 1, 1, ERROR, "flow.not-found", "no such file or directory"))

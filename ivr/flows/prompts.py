@@ -43,8 +43,9 @@ PROMPT_ITEM_SCHEMA: dict = {
     "x-expected": "text, {say: ...} or {play: ...}",
 }
 PROMPTS_SCHEMA: dict = {
-    "anyOf": [PROMPT_ITEM_SCHEMA, {"type": "array", "minItems": 1, "items": PROMPT_ITEM_SCHEMA}],
-    "x-expected": "text, {say: ...}, {play: ...} or a list of them",
+    "if": {"type": "array"},
+    "then": {"minItems": 1, "items": PROMPT_ITEM_SCHEMA, "x-messages": {"minItems": "needs at least one prompt"}},
+    "else": {**PROMPT_ITEM_SCHEMA, "x-expected": "text, {say: ...}, {play: ...} or a list of them"},
 }
 
 
