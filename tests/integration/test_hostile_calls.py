@@ -52,3 +52,20 @@ def test_given_a_hostile_data_dip_when_calls_reach_it_then_each_ends_through_fai
     for name, reason in REASONS.items():
         assert any(f"/{name} " in line and f"reason={reason} " in line for line in log_lines), (name, log_lines)
     assert pbx_state() == ([], [])
+
+
+def test_given_the_demo_lookup_of_the_shipped_config_when_a_caller_asks_their_balance_then_it_is_read_out(
+        config, serve_flow):
+    from ivr.live.demo_lookup import start_lookup
+    from test_flow_calls import MONDAY_10AM
+
+    serve = serve_flow("support-line", clock=lambda: MONDAY_10AM)
+    lookup = serve.call(lambda: start_lookup(config.lookup))  # what `ivr serve` starts beside the controller
+    try:
+        call(["wait 1500", "dtmf 1", "wait 1500", "dtmf 3", "wait 1500", "dtmf 87654321#", "wait 9000", "dtmf 9"],
+             timeout_s=90)
+        record = serve.wait_for_record(lambda r: not r.resumed, timeout=90)
+    finally:
+        serve.call(lookup.cleanup)
+    assert record.outcome.variables["customer"] == {"name": "Grace", "balance": 1750, "tier": "silver"}
+    assert "balance" in record.outcome.visited and "lookup_failed" not in record.outcome.visited
