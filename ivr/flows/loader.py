@@ -26,7 +26,7 @@ from .graph import check_graph
 from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
 from .problems import ERROR, WARNING, Problem
-from .prompts import is_sound_file
+from .prompt_specs import SOUND_FILE_EXTENSIONS, is_sound_file, is_unplayable_audio
 from .schedule import SCHEDULES_FILE, parse_schedules
 from .schema import validate
 from .source import read_yaml
@@ -207,6 +207,10 @@ def _reference_problem(ref: Reference, flows: LoadResult, broken: dict[str, set[
 
 
 def _sound_problem(name: str, flows_dir: Path, known_sounds: set[str] | None) -> tuple[str, str] | None:
+    if is_unplayable_audio(name):
+        return "flow.unplayable-sound", (f"sound file '{name}': Asterisk plays {', '.join(SOUND_FILE_EXTENSIONS)} "
+                                         f"files (convert it, e.g. sox {name} -r 8000 -c 1 "
+                                         f"{PurePosixPath(name).with_suffix('.wav')})")
     if is_sound_file(name):
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:
