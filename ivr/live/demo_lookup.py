@@ -34,11 +34,17 @@ def make_app(file: Path) -> web.Application:
 
 
 async def start_lookup(config: LookupConfig) -> web.AppRunner | None:
-    """Serve the demo accounts when `config.port` is set (None otherwise); `cleanup()` stops it."""
+    """Serve the demo accounts when `config.port` is set (None otherwise); `cleanup()` stops it.
+    A port already taken is logged and the demo skipped: calls are served all the same."""
     if not config.port:
         return None
     runner = web.AppRunner(make_app(Path(config.file)), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, config.host, config.port).start()
+    try:
+        await web.TCPSite(runner, config.host, config.port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        log.error("lookup.unavailable", port=config.port, reason=str(exc))
+        return None
     log.event("lookup.start", url=f"http://{config.host}:{config.port}/accounts/", file=config.file)
     return runner

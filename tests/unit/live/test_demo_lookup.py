@@ -66,3 +66,15 @@ async def test_given_a_lookup_port_when_the_engine_runs_then_it_serves_the_accou
     assert answers == [(200, {"name": "Grace", "balance": 1750, "tier": "silver"})]
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))  # released once the engine stopped
+
+
+async def test_given_the_port_is_taken_when_started_then_it_is_logged_and_skipped(capsys):
+    from ivr import log
+
+    log.setup("info")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = sock.getsockname()[1]
+        assert await start_lookup(LookupConfig(port=taken, file=str(SHIPPED_ACCOUNTS))) is None
+    assert "event=lookup.unavailable" in capsys.readouterr().err
