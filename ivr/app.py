@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .config import Config
 from .live.acd import AcdService, install
 from .live.controller import CallFlow, Controller
+from .live.demo_lookup import start_lookup
 from .live.flow_service import FlowService
 from .pbx.ari import Ari, AriClient
 
@@ -24,7 +25,12 @@ class Engine:
     acd: AcdService | None
 
     async def run(self) -> None:
-        await self.controller.run()
+        lookup = await start_lookup(self.config.lookup)  # the demo account service, when configured
+        try:
+            await self.controller.run()
+        finally:
+            if lookup is not None:
+                await lookup.cleanup()
 
 
 def build(config: Config, *, ari: Ari | None = None, flow: CallFlow | None = None, acd: bool = True) -> Engine:

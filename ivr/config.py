@@ -60,6 +60,7 @@ class FlowsConfig:
     dir: str = "flows"
     default: str = "support-line"  # the flow for numbers without a route
     routes: dict[str, str] = field(default_factory=dict)  # dialed number -> flow name
+    http_max_bytes: int = 1_000_000  # largest answer an `http` node takes, unless it sets max_bytes
 
 
 @dataclass
@@ -103,6 +104,15 @@ class SpeechConfig:
 
 
 @dataclass
+class LookupConfig:
+    """The demo account service `ivr serve` runs for the shipped support line (port 0: off)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    file: str = "flows/accounts.json"  # account number -> record; relative to this config file
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -119,6 +129,7 @@ class Config:
     acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
+    lookup: LookupConfig = field(default_factory=LookupConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
 
@@ -152,6 +163,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
     config.media.prompts_dir = str((base / config.media.prompts_dir).resolve())
     config.media.recordings_dir = str((base / config.media.recordings_dir).resolve())
     config.acd.file = str((base / config.acd.file).resolve())
+    config.lookup.file = str((base / config.lookup.file).resolve())
     if config.acd.store_url.startswith("sqlite:///") and not config.acd.store_url.startswith("sqlite:////"):
         relative = config.acd.store_url.removeprefix("sqlite:///")
         if relative != ":memory:":
@@ -215,7 +227,7 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "speech", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "speech", "lookup", "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):

@@ -14,6 +14,7 @@ the one line the CLI prints (then it exits with `exit_code`).
     ├── FlowError                 a flow cannot be loaded or run
     │   ├── FlowsRefused          the flows directory does not load (one line per problem)
     │   ├── FlowRuntimeError      something a node did failed at run time
+    │   │   └── HttpAnswerRefused an `http` node's answer was late, too big or unsafe (`.reason`)
     │   ├── ExpressionError       a condition does not parse, or cannot work with a value
     │   └── TemplateError         a `{name}` template is malformed
     ├── TtsError                  espeak-ng / sox could not render a prompt
@@ -96,6 +97,18 @@ class FlowRuntimeError(FlowError):
     """Something a flow did at run time failed (bad expression value, unsafe transfer target...)."""
 
     code = "flow.runtime"
+
+
+class HttpAnswerRefused(FlowRuntimeError):
+    """An `http` node got no usable answer: `reason` is a short stable word for the log
+    (timeout, unreachable, body-too-large, bad-encoding, bad-text, json-constant, json-number,
+    json-too-deep); the node takes its `fail` branch."""
+
+    code = "flow.http-refused"
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 class ExpressionError(FlowError):

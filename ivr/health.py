@@ -18,7 +18,7 @@ counters: Counter[str] = Counter()
 def failed(event: str, exc: BaseException, **fields: object) -> None:
     """Log `event` at error level with the exception's traceback (in one line), and count it."""
     counters[event] += 1
-    log.event(event, logging.ERROR, exc_info=exc, reason=repr(exc), **fields)
+    log.event(event, logging.ERROR, exc=exc, **fields)
 
 
 def count(event: str) -> None:

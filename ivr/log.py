@@ -1,4 +1,10 @@
-"""Structured logs: one logfmt line per event (`ts=... level=... event=... call=...`)."""
+"""Structured logs: one logfmt line per event (`ts=... level=... event=... call=...`).
+
+    log.error("flow.node_failed", flow="x", node="y", exc=exc)
+
+An exception passed as `exc` is written as `error="<type>: <message>"` and its whole
+traceback as `traceback="..."`, newlines escaped, so the event stays one line.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,8 +16,9 @@ _log = logging.getLogger("ivr")
 
 def _quote(value: object) -> str:
     text = str(value)
-    if text == "" or any(c in text for c in ' "=\n'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if text == "" or any(c in text for c in ' "=\n\r'):
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        return '"' + escaped + '"'
     return text
 
 
@@ -21,8 +28,9 @@ class LogfmtFormatter(logging.Formatter):
         fields = {"ts": ts, "level": record.levelname.lower(), "event": record.getMessage()}
         fields.update(getattr(record, "fields", {}))
         line = " ".join(f"{k}={_quote(v)}" for k, v in fields.items())
-        if record.exc_info:  # the whole traceback, in this one line (newlines escaped)
-            line += " traceback=" + _quote(self.formatException(record.exc_info))
+        if record.exc_info:
+            kind, exc, _ = record.exc_info
+            line += f" error={_quote(f'{kind.__name__}: {exc}')} traceback={_quote(self.formatException(record.exc_info))}"
         return line
 
 
@@ -46,16 +54,16 @@ def setup(level: str = "info", stream=None) -> None:
     _log.propagate = False
 
 
-def event(_event: str, _level: int = logging.INFO, *, exc_info: BaseException | None = None,
-          **fields: object) -> None:
-    """Log one event with key=value fields (and, with `exc_info`, its traceback)."""
+def event(_event: str, _level: int = logging.INFO, *, exc: BaseException | None = None, **fields: object) -> None:
+    """Log one event with key=value fields (and `exc`'s traceback, on the same line)."""
     if _log.isEnabledFor(_level):
-        _log.log(_level, _event, extra={"fields": fields}, exc_info=exc_info)
+        exc_info = (type(exc), exc, exc.__traceback__) if exc is not None else None
+        _log.log(_level, _event, exc_info=exc_info, extra={"fields": fields})
 
 
-def warning(_event: str, **fields: object) -> None:
-    event(_event, logging.WARNING, **fields)
+def warning(_event: str, *, exc: BaseException | None = None, **fields: object) -> None:
+    event(_event, logging.WARNING, exc=exc, **fields)
 
 
-def error(_event: str, **fields: object) -> None:
-    event(_event, logging.ERROR, **fields)
+def error(_event: str, *, exc: BaseException | None = None, **fields: object) -> None:
+    event(_event, logging.ERROR, exc=exc, **fields)

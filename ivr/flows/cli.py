@@ -44,7 +44,8 @@ def flows() -> None:
 @_acd_option
 @_sounds_option
 def check(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) -> None:
-    """Validate flow files or directories (default: flows/); print every problem as file:line:col."""
+    """Validate flow files or directories (default: the service config's flows.dir); print every
+    problem as file:line:col."""
     result = _load(paths, acd_path, sounds_dir)
     for problem in result.problems:
         click.echo(str(problem))
@@ -78,13 +79,13 @@ def schema(schedules: bool) -> None:
 @click.option("--queue-result", type=click.Choice(["answered", "abandoned", "overflow"]), default="answered",
               help="How the ACD ends a queued call.")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a call variable. Repeatable.")
-@click.option("--dir", "flows_dir", default=DEFAULT_DIR, show_default=True, type=click.Path(), help="Flows directory.")
+@click.option("--dir", "flows_dir", type=click.Path(), help="Flows directory (default: the config's flows.dir).")
 @_acd_option
 def simulate(flow: str, inputs: tuple[str, ...], at: str | None, tz: str | None, caller: str, dialed: str,
              language: str | None, node: str | None, http_answers: tuple[str, ...], queue_result: str,
-             variables: tuple[str, ...], flows_dir: str, acd_path: str | None) -> None:
+             variables: tuple[str, ...], flows_dir: str | None, acd_path: str | None) -> None:
     """Run FLOW offline with scripted caller input; print the path taken, what the caller hears, the outcome."""
-    result = _load((flows_dir,), acd_path, None)
+    result = _load((flows_dir,) if flows_dir else (), acd_path, None)
     _stop_on_errors(result)
     if flow not in result.flows:
         raise click.ClickException(f"unknown flow '{flow}' (flows: {', '.join(sorted(result.flows)) or 'none'})")
@@ -107,7 +108,7 @@ def simulate(flow: str, inputs: tuple[str, ...], at: str | None, tz: str | None,
 @click.argument("paths", nargs=-1, type=click.Path())
 @_acd_option
 def test_flows(paths: tuple[str, ...], acd_path: str | None) -> None:
-    """Run the tests written in flow files (default: every flow in flows/). Exit 1 on any failure."""
+    """Run the tests written in flow files (default: every flow in the config's flows.dir). Exit 1 on any failure."""
     result = _load(paths, acd_path, None)
     _stop_on_errors(result)
     names = [name for name, flow in result.flows.items() if flow.file in result.files]
@@ -138,7 +139,8 @@ def _load(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) 
     sounds = _sound_names(Path(sounds_dir)) if sounds_dir else None
     config = _config()
     speech = list(config.speech.models) if config is not None else None
-    return load_flows(list(paths) or [DEFAULT_DIR], known_queues=queues, known_sounds=sounds, speech_languages=speech)
+    default = config.flows.dir if config is not None else DEFAULT_DIR
+    return load_flows(list(paths) or [default], known_queues=queues, known_sounds=sounds, speech_languages=speech)
 
 
 def _config() -> Config | None:

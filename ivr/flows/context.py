@@ -13,7 +13,7 @@ from ivr.errors import FlowRuntimeError
 
 from .languages import is_known_language
 from .port import CallPort, Heard, Prompt
-from .prompts import PromptSpec
+from .prompt_specs import PromptSpec
 from .trace import HEAR, KEY, NO_KEY, NOTE, SAID, Trace
 
 if TYPE_CHECKING:

@@ -45,7 +45,8 @@ def read_flow_file(path: Path, display: str) -> tuple[Flow | None, set[str], lis
     tests = [FlowTest(test["name"], test, ("tests", index)) for index, test in enumerate(doc.data.get("tests", []))
              if not _under(("tests", index), bad_paths)]
     start = "" if _under(("start",), bad_paths) else doc.data["start"]  # "": already reported
-    flow = Flow(name=doc.data.get("name") or path.stem, file=display, start=start, nodes=nodes,
+    failed = None if _under(("failed",), bad_paths) else doc.data.get("failed")
+    flow = Flow(name=doc.data.get("name") or path.stem, file=display, start=start, nodes=nodes, failed=failed,
                 language=language, description=doc.data.get("description", ""),
                 variables=dict(doc.data.get("variables", {})), tests=tests, doc=doc)
     return flow, broken, problems

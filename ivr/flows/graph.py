@@ -28,11 +28,16 @@ def check_graph(flow: Flow, broken: set[str]) -> list[Problem]:
                 exits.add(node_id)  # already an error: do not also call it a trap
                 problems.append(doc.problem(target.path, "flow.unknown-target",
                                             f"unknown node '{target.node}'{_suggest(target.node, known)}"))
+    if flow.failed and flow.failed not in known:
+        problems.append(doc.problem(("failed",), "flow.unknown-target",
+                                    f"failed: unknown node '{flow.failed}'{_suggest(flow.failed, known)}"))
     if flow.start and flow.start not in known:
         problems.append(doc.problem(("start",), "flow.missing-start",
                                     f"start node '{flow.start}' is not defined{_suggest(flow.start, known)}"))
     elif flow.start:
         reached = _reachable(flow.start, edges)
+        if flow.failed in known:
+            reached |= _reachable(flow.failed, edges)
         # A broken node's way on is unknown: what it would reach cannot be judged.
         for node_id in flow.nodes if not reached & broken else ():
             if node_id not in reached:

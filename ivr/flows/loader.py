@@ -26,7 +26,7 @@ from .graph import check_graph
 from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
 from .problems import ERROR, WARNING, Problem
-from .prompts import is_sound_file
+from .prompt_specs import SOUND_FILE_EXTENSIONS, is_sound_file, is_unplayable_audio
 from .schedule import SCHEDULES_FILE, parse_schedules
 from .schema import validate
 from .source import read_yaml
@@ -76,7 +76,8 @@ def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[s
             for file in _flow_files(path):
                 selected.setdefault(file.resolve(), file)
         elif path.is_file():
-            selected.setdefault(path.resolve(), path)
+            if path.name != SCHEDULES_FILE:  # named with the flows (flows/*.yaml): read as schedules only
+                selected.setdefault(path.resolve(), path)
             directories.setdefault(path.parent.resolve(), path.parent)
         else:
             result.problems.append(Problem(str(path), 1, 1, ERROR, "flow.not-found", "no such file or directory"))
@@ -206,6 +207,10 @@ def _reference_problem(ref: Reference, flows: LoadResult, broken: dict[str, set[
 
 
 def _sound_problem(name: str, flows_dir: Path, known_sounds: set[str] | None) -> tuple[str, str] | None:
+    if is_unplayable_audio(name):
+        return "flow.unplayable-sound", (f"sound file '{name}': Asterisk plays {', '.join(SOUND_FILE_EXTENSIONS)} "
+                                         f"files (convert it, e.g. sox {name} -r 8000 -c 1 "
+                                         f"{PurePosixPath(name).with_suffix('.wav')})")
     if is_sound_file(name):
         relative = PurePosixPath(name)
         if relative.is_absolute() or ".." in relative.parts:

@@ -136,6 +136,7 @@ class Flow:
     file: str
     start: str
     nodes: dict[str, Node]
+    failed: str | None = None  # where a run goes on when a node raises (see runner)
     language: str | None = None  # the language a call starts in when it enters here
     description: str = ""
     variables: dict[str, Any] = field(default_factory=dict)

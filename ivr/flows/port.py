@@ -63,12 +63,14 @@ class HttpRequest:
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    max_bytes: int | None = None  # largest answer taken (None: the service's flows.http_max_bytes)
 
 
 @dataclass(frozen=True)
 class HttpResult:
-    status: int  # 0 when the service did not answer in time or could not be reached
+    status: int  # 0 when no usable answer came (late, unreachable, too big, unsafe JSON): see reason
     body: Any = None  # decoded JSON, or text
+    reason: str = ""  # status 0: why, in one word (timeout, body-too-large, json-constant...)
 
 
 @dataclass(frozen=True)

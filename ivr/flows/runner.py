@@ -7,22 +7,30 @@
 The run can be cancelled at any await (the live engine cancels it when the caller hangs
 up); cancellation is never swallowed. A flow that keeps going for more than `max_steps`
 nodes ends with an error outcome instead of looping forever.
+
+A node that raises (anything but cancellation) is logged with its traceback on one line and
+counted in `NODE_FAILURES`; the run goes on at the flow's `failed:` node, once per run. A
+second failure, or one in a flow without `failed:`, ends the run with an ERROR outcome.
 """
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ivr import log
 from ivr.errors import FlowError
 
 from .context import RunContext
 from .model import End, Flow, FlowSet, Jump
 from .port import CallPort, QueueRequest
-from .trace import NODE, Trace
+from .trace import NODE, NOTE, Trace
 
 DEFAULT_MAX_STEPS = 500
 QUEUED, TRANSFERRED, HANGUP, ERROR = "queued", "transferred", "hangup", "error"
+CRASHED = "flow.node-crashed"  # the error code of a node that raised something other than a FlowError
+NODE_FAILURES: Counter[str] = Counter()  # "flow:node" -> how many runs a node failed in, since start
 
 
 @dataclass
@@ -77,6 +85,7 @@ class FlowRunner:
         trace = Trace(entry_flow=flow)
         ctx = RunContext(self.flows, self.port, {}, trace)
         flow_name, node_id, steps = flow, node, 0
+        recovered = False
         try:
             entry = self._flow(flow)
             if self.language or entry.language:
@@ -94,7 +103,16 @@ class FlowRunner:
                 steps += 1
                 ctx.flow, ctx.node_id = current, node_id
                 trace.add(NODE, flow_name, node_id, step_node.kind)
-                after = await step_node.run(ctx)
+                try:
+                    after = await step_node.run(ctx)
+                except Exception as exc:  # noqa: BLE001 - one node's fault must not drop the call
+                    self._failed(flow_name, node_id, exc)
+                    if recovered or not current.failed:
+                        return self._failure(ctx, steps, exc, (flow_name, node_id))
+                    recovered = True
+                    trace.add(NOTE, flow_name, node_id, f"failed: {_reason(exc)}; going on at {current.failed}")
+                    ctx.variables["flow_error"] = _reason(exc)
+                    after = current.failed
                 if isinstance(after, End):
                     return self._outcome(ctx, after.kind, steps, queue=after.queue, queue_result=after.queue_result,
                                          transfer_to=after.transfer_to)
@@ -109,6 +127,14 @@ class FlowRunner:
             return self._outcome(ctx, ERROR, steps, error=str(exc), error_code=exc.code,
                                  where=(flow_name, node_id or ""))
 
+    def _failed(self, flow: str, node: str, exc: Exception) -> None:
+        NODE_FAILURES[f"{flow}:{node}"] += 1
+        log.error("flow.node_failed", flow=flow, node=node, exc=exc)
+
+    def _failure(self, ctx: RunContext, steps: int, exc: Exception, where: tuple[str, str]) -> Outcome:
+        code = exc.code if isinstance(exc, FlowError) else CRASHED
+        return self._outcome(ctx, ERROR, steps, error=_reason(exc), error_code=code, where=where)
+
     def _flow(self, name: str) -> Flow:
         flow = self.flows.flows.get(name)
         if flow is None:
@@ -120,3 +146,7 @@ class FlowRunner:
         flow, node = where or (ctx.flow_name, ctx.node_id)
         return Outcome(kind=kind, flow=flow, node=node, recordings=list(ctx.recordings),
                        variables=dict(ctx.variables), trace=ctx.trace, steps=steps, **details)
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, FlowError) else f"{type(exc).__name__}: {exc}"

@@ -90,6 +90,8 @@ def flow_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "language": _LANGUAGE,
             "start": {"type": "string", "pattern": NODE_ID_PATTERN, "x-expected": "a node id"},
+            "failed": {"type": "string", "pattern": NODE_ID_PATTERN, "x-expected": "a node id",
+                       "description": "where a call goes on when a node fails at run time (once per call)"},
             "variables": {"type": "object"},
             "nodes": {
                 "type": "object",

@@ -5,6 +5,11 @@ We compose the node tree ourselves and build plain JSON-like data (dict, list, s
 float, bool, None) plus a table of positions keyed by the value's path, so any later check
 can report `file:line:col` for the exact key or value it complains about.
 
+Hostile files are refused before they can cost much: a file over `MAX_FILE_BYTES`, nesting
+deeper than `MAX_DEPTH` (checked on the parser's event stream, before anything recursive
+runs), and more than `MAX_VALUES` values once aliases are expanded (a "billion laughs"
+alias bomb stops at that count, at the line of the anchor being expanded).
+
 Scalars follow the YAML 1.2 core schema rather than PyYAML's YAML 1.1 rules: only
 `true`/`false` are booleans (`no` stays the Norwegian language code), dates and times
 stay text, and mapping keys are always text (`1:` is the key "1").
@@ -27,7 +32,9 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _NULL = {"", "~", "null", "Null", "NULL"}
 _TRUE = {"true", "True", "TRUE"}
 _FALSE = {"false", "False", "FALSE"}
-_MAX_DEPTH = 64
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 50  # mappings and lists inside one another
+MAX_VALUES = 100_000  # values built, aliases expanded: far beyond any real flow
 
 
 @dataclass
@@ -65,12 +72,18 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[SourceDoc, list[P
     """Parse one YAML file. On a syntax error or duplicate key, data is None and problems say why."""
     doc = SourceDoc(display or str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            return doc, [Problem(doc.file, 1, 1, ERROR, "flow.too-large",
+                                 f"the file is larger than {MAX_FILE_BYTES // 1_000_000} MB")]
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return doc, [Problem(doc.file, 1, 1, ERROR, "flow.unreadable", f"cannot read the file: {exc}")]
     try:
+        _check_depth(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc.data = None if root is None else _build(root, (), doc, 0, set())
+        doc.data = None if root is None else _build(root, (), doc, 0, set(), [MAX_VALUES])
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -84,25 +97,44 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[SourceDoc, list[P
     return doc, []
 
 
-def _build(node: yaml.Node, path: Path_, doc: SourceDoc, depth: int, active: set[int]) -> Any:
+def _check_depth(text: str) -> None:
+    """Refuse deep nesting from the event stream (PyYAML's parser is iterative, its composer is not)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise _YamlProblem(mark.line + 1, mark.column + 1, "flow.too-deep",
+                                   f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _build(node: yaml.Node, path: Path_, doc: SourceDoc, depth: int, active: set[int], budget: list[int]) -> Any:
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _YamlProblem(line, column, "flow.too-many-values",
+                           f"invalid YAML: more than {MAX_VALUES} values once aliases are expanded (an alias bomb?)")
     doc.values[path] = (line, column)
-    if depth > _MAX_DEPTH or id(node) in active:
+    if depth > MAX_DEPTH or id(node) in active:
         raise _YamlProblem(line, column, "flow.yaml", "invalid YAML: nesting too deep or a recursive alias")
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     active.add(id(node))
     try:
         if isinstance(node, yaml.SequenceNode):
-            return [_build(item, path + (i,), doc, depth + 1, active) for i, item in enumerate(node.value)]
+            return [_build(item, path + (i,), doc, depth + 1, active, budget) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
-            return _mapping(node, path, doc, depth, active)
+            return _mapping(node, path, doc, depth, active, budget)
     finally:
         active.discard(id(node))
     raise _YamlProblem(line, column, "flow.yaml", "invalid YAML: unsupported node")
 
 
-def _mapping(node: yaml.MappingNode, path: Path_, doc: SourceDoc, depth: int, active: set[int]) -> dict:
+def _mapping(node: yaml.MappingNode, path: Path_, doc: SourceDoc, depth: int, active: set[int],
+             budget: list[int]) -> dict:
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
@@ -114,7 +146,7 @@ def _mapping(node: yaml.MappingNode, path: Path_, doc: SourceDoc, depth: int, ac
             raise _YamlProblem(line, column, "flow.duplicate-key",
                                f"duplicate key '{key}' (first defined at line {first_line}, column {first_column})")
         doc.keys[path + (key,)] = (line, column)
-        result[key] = _build(value_node, path + (key,), doc, depth + 1, active)
+        result[key] = _build(value_node, path + (key,), doc, depth + 1, active, budget)
     return result
 
 

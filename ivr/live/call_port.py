@@ -1,8 +1,6 @@
 """`CallPort` over a live call: what flow nodes do becomes ARI commands on a real channel."""
 from __future__ import annotations
 
-import asyncio
-import json
 import re
 import time
 import uuid
@@ -15,6 +13,8 @@ import aiohttp
 
 from ivr import log
 from ivr.config import Config
+from ivr.errors import FlowRuntimeError
+from ivr.flows.nodes.transfer import SAFE_DESTINATION
 from ivr.flows.port import (
     FlowPosition,
     Heard,
@@ -24,14 +24,14 @@ from ivr.flows.port import (
     QueueRequest,
     TransferRequest,
 )
+from ivr.flows.prompt_specs import is_sound_file
 from ivr.live.call import Call
+from ivr.live.http_fetch import answer
 from ivr.prompts.tts import Tts
 
 if TYPE_CHECKING:
     from ivr.speech.listen import Listener
 
-AUDIO_FILE = re.compile(r"\.(wav|gsm|sln|sln16|ulaw|alaw|g722)$", re.IGNORECASE)
-TRANSFER_TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 TRANSFER_CONTEXT = "ivr-transfer"  # extensions.conf: Dial, then back to us unless answered
 TRANSFER_TIMEOUT_VARIABLE = "IVR_TRANSFER_TIMEOUT"
 TRANSFER_FAILED_ARG = "transfer-failed"  # Stasis(ivr,transfer-failed,${DIALSTATUS})
@@ -101,7 +101,7 @@ class LiveCallPort:
         if prompt.say is not None:
             return await self.tts.media(prompt.say, self.language)
         sound = prompt.play or ""
-        if AUDIO_FILE.search(sound):  # a file shipped beside the flows, as Asterisk sees that directory
+        if is_sound_file(sound):  # a file shipped beside the flows, as Asterisk sees that directory
             stem = PurePosixPath(sound).with_suffix("")
             return f"sound:{self.config.media.pbx_flows_dir.rstrip('/')}/{stem}"
         return f"sound:{sound}"
@@ -130,20 +130,11 @@ class LiveCallPort:
         return f"{self.config.media.recordings_dir}/{relative}.wav"
 
     async def http(self, request: HttpRequest) -> HttpResult:
-        try:
-            async with self.http_session.request(
-                request.method, request.url, params=request.params or None, json=request.json,
-                headers=request.headers or None, timeout=aiohttp.ClientTimeout(total=request.timeout_s),
-            ) as response:
-                text = await response.text()
-                try:
-                    body = json.loads(text)
-                except ValueError:
-                    body = text
-                return HttpResult(response.status, body)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            self.call.log("call.http_failed", url=request.url, reason=type(exc).__name__)
-            return HttpResult(0, None)
+        result, detail = await answer(self.http_session, request,
+                                      max_bytes=request.max_bytes or self.config.flows.http_max_bytes)
+        if result.reason:
+            self.call.log("call.http_failed", url=request.url, reason=result.reason, detail=detail)
+        return result
 
     async def queue(self, request: QueueRequest) -> str:
         self.call.log("call.queue", queue=request.queue, priority=request.priority, language=request.language,
@@ -151,8 +142,9 @@ class LiveCallPort:
         return await self.handoff.enqueue(self.call, request)
 
     async def transfer(self, request: TransferRequest) -> None:
-        if not TRANSFER_TARGET.match(request.target):
-            raise ValueError(f"transfer target {request.target!r} is not an endpoint name or number")
+        if not SAFE_DESTINATION.fullmatch(request.target):
+            raise FlowRuntimeError(f"refusing to transfer to {request.target!r}: not an endpoint name or number",
+                                   "flow.bad-destination")
         await self.call.set_variable(TRANSFER_TIMEOUT_VARIABLE, str(max(1, round(request.timeout_s))))
         await self.call.set_variable("CHANNEL(language)", self.call.language)  # kept should the call come back
         if request.back:

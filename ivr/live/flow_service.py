@@ -3,7 +3,8 @@
 `FlowLibrary` validates the whole directory with the same loader as `ivr flows check`,
 and reloads it when a file changes. A call runs to its end on the version it started
 with; an invalid edit is refused with the checker's messages and the previous version
-keeps serving.
+keeps serving. A flows directory that disappears or cannot be read is logged once
+(`flows.dir_unavailable`); the last good version serves until it is back.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ivr.config import Config
 from ivr.errors import FlowsRefused, TtsError
 from ivr.flows.languages import base_language
 from ivr.flows.loader import LoadResult, load_flows, read_queue_names
-from ivr.flows.prompts import PromptSpec
+from ivr.flows.prompt_specs import PromptSpec
 from ivr.flows.runner import ERROR, FlowRunner
 from ivr.live.call import Call
 from ivr.live.call_port import (
@@ -48,12 +49,19 @@ class FlowLibrary:
         self.speech_languages = speech_languages
         self.current: LoadResult | None = None
         self._snapshot: tuple = ()
+        self.unavailable: str | None = None  # why the directory cannot be read, while it cannot
 
     def _files(self) -> tuple:
+        """Every file's (path, mtime, size). Raises OSError when the directory is gone or unreadable."""
+        if not self.directory.is_dir():
+            raise FileNotFoundError(f"{self.directory} is not a directory")
         entries = []
         for path in sorted(self.directory.rglob("*")):
-            if path.is_file():
+            try:
                 stat = path.stat()
+            except FileNotFoundError:
+                continue  # removed while we looked: the next refresh sees the change
+            if path.is_file():
                 entries.append((str(path), stat.st_mtime_ns, stat.st_size))
         return tuple(entries)
 
@@ -75,7 +83,17 @@ class FlowLibrary:
 
     def refresh(self) -> bool:
         """Reload if any file changed; True when a new version now serves."""
-        snapshot = self._files()
+        try:
+            snapshot = self._files()
+        except OSError as exc:
+            if self.unavailable is None:
+                log.error("flows.dir_unavailable", dir=str(self.directory), reason=str(exc),
+                          serving="the last good version")
+            self.unavailable = str(exc)
+            return False
+        if self.unavailable is not None:
+            self.unavailable = None
+            log.event("flows.dir_back", dir=str(self.directory))
         if snapshot == self._snapshot:
             return False
         self._snapshot = snapshot
@@ -89,10 +107,15 @@ class FlowLibrary:
         return True
 
     async def watch(self, interval_s: float = 1.0, on_reload: Callable[[], None] | None = None) -> None:
+        """Refresh every `interval_s` for as long as the service runs: a failing refresh is logged,
+        never the end of the watch."""
         while True:
             await asyncio.sleep(interval_s)
-            if await asyncio.to_thread(self.refresh) and on_reload:
-                on_reload()
+            try:
+                if await asyncio.to_thread(self.refresh) and on_reload:
+                    on_reload()
+            except Exception as exc:  # noqa: BLE001 - reloads must outlive any one bad refresh
+                log.error("flows.watch_failed", dir=str(self.directory), exc=exc)
 
 
 def static_prompts(flows: LoadResult) -> set[tuple[str, str]]:

@@ -75,7 +75,12 @@ async def _run(*command: str, stdin: bytes | None = None) -> bytes:
     proc = await asyncio.create_subprocess_exec(
         *command, stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    stdout, stderr = await proc.communicate(stdin)
+    try:
+        stdout, stderr = await proc.communicate(stdin)
+    except asyncio.CancelledError:  # the call (or the server) went: leave no renderer behind
+        proc.kill()
+        await proc.wait()
+        raise
     if proc.returncode:
         detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise TtsError(f"text-to-speech step {command[0]} failed (exit {proc.returncode}): {detail[0]}")

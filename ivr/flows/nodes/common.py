@@ -34,7 +34,7 @@ def body_schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> d
 
 def parse_prompt_setting(at: Any, body: dict[str, Any], key: str, *prefix: str | int) -> list | None:
     """The prompts under `body[key]` ([] when absent); None (with a problem reported) when bad."""
-    from ..prompts import parse_prompts
+    from ..prompt_specs import parse_prompts
 
     if key not in body:
         return []

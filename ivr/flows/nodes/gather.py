@@ -29,7 +29,7 @@ from ivr.errors import FlowError
 
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..prompts import PROMPTS_SCHEMA, PromptSpec
+from ..prompt_specs import PROMPTS_SCHEMA, PromptSpec
 from . import register
 from .common import (
     RETRIES,

@@ -7,10 +7,12 @@
         params: {lang: "{language}"}   # query parameters (templated)
         json: {caller: "{caller}"}     # request body (templated)
         headers: {X-Api-Key: "..."}
-        timeout: 2                     # seconds
+        timeout: 2                     # seconds, for the whole answer and between its reads
+        max_bytes: 100000              # largest answer taken (default: flows.http_max_bytes, 1 MB)
         save: {account.balance: balance, account.name: customer.name}
         next: say_balance              # on a 2xx answer with every saved path present
-        fail: agent                    # slow, unreachable, non-2xx, or a saved path missing
+        fail: agent                    # slow, unreachable, non-2xx, a saved path missing, or an
+                                       # answer refused: too big, Infinity/NaN, nested too deep
 
 `save` maps a variable to a path in the answer: `balance`, `customer.name`, `items.0.id`,
 or `$` for the whole answer.
@@ -46,6 +48,7 @@ class Http(Node):
     headers: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 3.0
     save: dict[str, str] = field(default_factory=dict)
+    max_bytes: int | None = None
 
     @classmethod
     def schema(cls) -> dict:
@@ -57,6 +60,7 @@ class Http(Node):
             "json": {},
             "headers": strings,
             "timeout": {"type": "number", "exclusiveMinimum": 0, "maximum": 30},
+            "max_bytes": {"type": "integer", "minimum": 1, "maximum": 100_000_000},
             "save": {"type": "object",
                      "propertyNames": {"pattern": VARIABLE_PATTERN, "x-expected": "a variable name"},
                      "additionalProperties": {"type": "string", "pattern": JSON_PATH_PATTERN,
@@ -76,7 +80,7 @@ class Http(Node):
         return cls(node_id, body["url"], body["next"], body["fail"], method=body.get("method", "GET"),
                    params=dict(body.get("params", {})), json=body.get("json"),
                    headers=dict(body.get("headers", {})), timeout_s=float(body.get("timeout", 3.0)),
-                   save=dict(body.get("save", {})))
+                   save=dict(body.get("save", {})), max_bytes=body.get("max_bytes"))
 
     def targets(self) -> list[Target]:
         base = ("nodes", self.id, "http")
@@ -90,10 +94,11 @@ class Http(Node):
             headers={key: render(value, ctx.lookup) for key, value in self.headers.items()},
             params={key: render(value, ctx.lookup) for key, value in self.params.items()},
             json=render_data(self.json, ctx.lookup),
+            max_bytes=self.max_bytes,
         )
         result = await ctx.port.http(request)
         if result.status == 0:
-            ctx.note(f"http {request.method} {request.url}: no answer within {self.timeout_s:g} s")
+            ctx.note(f"http {request.method} {request.url}: no usable answer ({result.reason or 'timeout'})")
             return self.fail
         if not 200 <= result.status < 300:
             ctx.note(f"http {request.method} {request.url}: status {result.status}")

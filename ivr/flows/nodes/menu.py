@@ -30,7 +30,7 @@ from typing import Any
 from ...speech.grammar import match
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..prompts import PROMPTS_SCHEMA, PromptSpec
+from ..prompt_specs import PROMPTS_SCHEMA, PromptSpec
 from . import register
 from .common import (
     DIGIT_PATTERN,

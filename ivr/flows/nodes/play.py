@@ -10,7 +10,7 @@ from typing import Any
 
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..prompts import PLAY_SCHEMA, PromptSpec
+from ..prompt_specs import PLAY_SCHEMA, PromptSpec
 from . import register
 from .common import TARGET, node_schema
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..prompts import PROMPTS_SCHEMA, PromptSpec
+from ..prompt_specs import PROMPTS_SCHEMA, PromptSpec
 from ..template import check_template, render
 from . import register
 from .common import TARGET, VARIABLE, body_schema, node_schema, parse_prompt_setting

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Target
-from ..prompts import SAY_SCHEMA, PromptSpec, parse_say
+from ..prompt_specs import SAY_SCHEMA, PromptSpec, parse_say
 from . import register
 from .common import TARGET, node_schema
 

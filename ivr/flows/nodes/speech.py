@@ -20,7 +20,7 @@ from typing import Any
 
 from ..context import RunContext
 from ..model import Next, Node, ParseContext, Reference, Target
-from ..prompts import PROMPTS_SCHEMA, PromptSpec
+from ..prompt_specs import PROMPTS_SCHEMA, PromptSpec
 from . import register
 from .common import (
     SECONDS,

@@ -26,7 +26,9 @@ from . import register
 from .common import SECONDS, TARGET, node_schema
 
 # What may reach the PBX as a destination: an endpoint name or a number, never dial syntax.
-SAFE_DESTINATION = re.compile(r"[A-Za-z0-9+_.-]{1,64}")
+# The one definition: the schema, this node and the live call port all use it.
+DESTINATION_PATTERN = r"[A-Za-z0-9+][A-Za-z0-9+_.-]{0,63}"
+SAFE_DESTINATION = re.compile(DESTINATION_PATTERN)
 DEFAULT_TIMEOUT_S = 30.0
 
 
@@ -42,7 +44,7 @@ class Transfer(Node):
 
     @classmethod
     def schema(cls) -> dict:
-        return node_schema("transfer", {"type": "string", "pattern": r"^([A-Za-z0-9+_.-]+|.*\{.*)$",
+        return node_schema("transfer", {"type": "string", "pattern": rf"^({DESTINATION_PATTERN}|.*\{{.*)$",
                                         "x-expected": "an endpoint name or a number (or a {template})"},
                            {"timeout": SECONDS, "failed": TARGET})
 

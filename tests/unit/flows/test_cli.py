@@ -173,3 +173,74 @@ def test_given_flows_with_errors_when_tests_run_then_they_refuse_with_the_errors
     result = invoke("test", str(flow_dir.root))
     assert result.exit_code == 1
     assert "unknown node 'b'" in result.output and "fix them first" in result.output
+
+
+def test_given_an_alias_bomb_beside_a_good_flow_when_checked_then_refused_at_its_line_fast_in_1_gb(tmp_path):
+    import resource
+    import subprocess
+    import sys
+    import time
+
+    from ivr.testing.hostile import BILLION_LAUGHS
+
+    flows_dir = tmp_path / "flows"
+    flows_dir.mkdir()
+    (flows_dir / "good.yaml").write_text("start: bye\nnodes:\n  bye: {hangup: true}\n")
+    (flows_dir / "bomb.yaml").write_text(BILLION_LAUGHS)
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    started = time.monotonic()
+    done = subprocess.run([str(Path(sys.executable).parent / "ivr"), "flows", "check", str(flows_dir)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30, preexec_fn=limit_memory)
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr[-2000:]
+    [bomb] = [line for line in done.stdout.splitlines() if "bomb.yaml" in line]
+    assert bomb.startswith(f"{flows_dir}/bomb.yaml:") and "alias bomb" in bomb
+    assert "good.yaml" not in done.stdout and "MemoryError" not in done.stderr
+    assert elapsed < 10
+
+
+def test_given_a_config_whose_flows_dir_is_elsewhere_when_checked_without_a_path_then_that_dir_is_checked(
+        tmp_path, monkeypatch):
+    elsewhere = tmp_path / "ops" / "ivr-flows"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "only.yaml").write_text("start: a\nnodes:\n  a: {say: hi, next: nowhere}\n")
+    monkeypatch.chdir(ROOT)  # where ./flows holds the shipped, valid flows
+
+    @click.group()
+    @click.pass_context
+    def root(ctx):
+        config = Config(source=str(tmp_path / "ivr.yaml"))
+        config.flows.dir = str(elsewhere)
+        ctx.obj = config
+
+    root.add_command(flows)
+    result = CliRunner().invoke(root, ["flows", "check"])
+    assert result.exit_code == 1
+    assert f"{elsewhere}/only.yaml:3:22: error: unknown node 'nowhere'" in result.output
+
+
+def test_given_a_shell_glob_that_includes_schedules_yaml_when_checked_then_it_is_read_as_schedules(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    files = sorted(str(path.relative_to(ROOT)) for path in SHIPPED.glob("*.yaml"))
+    assert "flows/schedules.yaml" in files
+    result = invoke("check", *files)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 30 nodes, 0 warnings"
+
+
+def test_given_a_broken_schedules_yaml_named_on_the_command_line_when_checked_then_its_own_errors_show(flow_dir):
+    flow_dir.write("schedules.yaml", "office: {timezone: Mars/Olympus, hours: {mon: ['09:00-17:00']}}\n")
+    flow_dir.write("a.yaml", "start: a\nnodes:\n  a: {hangup: true}\n")
+    result = invoke("check", str(flow_dir.root / "schedules.yaml"), str(flow_dir.root / "a.yaml"))
+    assert result.exit_code == 1
+    assert "unknown time zone 'Mars/Olympus'" in result.output and "missing 'start'" not in result.output
+
+
+def test_given_an_empty_prompt_list_when_checked_then_it_says_a_prompt_is_needed(flow_dir):
+    flow_dir.write("p.yaml", 'start: m\nnodes:\n  m:\n    menu: {prompt: [], options: {"1": bye}, fail: bye}\n'
+                             "  bye: {hangup: true}\n")
+    result = invoke("check", str(flow_dir.root))
+    assert f"{flow_dir.root}/p.yaml:4:20: error: prompt: needs at least one prompt" in result.output

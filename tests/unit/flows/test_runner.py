@@ -112,3 +112,90 @@ def test_given_scripted_input_when_parsed_then_key_events(entries, keys):
 def test_given_bad_scripted_input_when_parsed_then_a_clean_error(entry):
     with pytest.raises(FlowError, match="cannot read caller input"):
         parse_inputs([entry])
+
+
+class CrashingPort(ScriptedPort):
+    """A port whose data dip raises what no node expects (a bug, a library's odd error)."""
+
+    async def http(self, request):
+        raise OverflowError("int too large to convert to float")
+
+
+CRASHING_FLOW = """
+    start: lookup
+    {failed}
+    nodes:
+      lookup:
+        http: {{url: "http://crm.invalid/x", next: bye, fail: bye}}
+      sorry: {{say: "Sorry, something went wrong.", next: {after_sorry}}}
+      bye: {{hangup: true}}
+    """
+
+
+async def test_given_a_failed_branch_when_a_node_raises_then_the_run_goes_on_there_and_logs_one_line(
+        flow_dir, capsys):
+    from ivr import log
+    from ivr.flows.runner import NODE_FAILURES
+
+    log.setup("info")
+    before = NODE_FAILURES["crash:lookup"]
+    outcome, _ = await _run_crashing(flow_dir, "failed: sorry", "bye")
+    assert outcome.kind == "hangup"
+    assert outcome.visited == ["lookup", "sorry", "bye"]
+    assert outcome.variables["flow_error"] == "OverflowError: int too large to convert to float"
+    assert NODE_FAILURES["crash:lookup"] == before + 1
+    lines = [line for line in capsys.readouterr().err.splitlines() if "event=flow.node_failed" in line]
+    assert len(lines) == 1
+    assert "flow=crash node=lookup" in lines[0] and "Traceback (most recent call last):\\n" in lines[0]
+    assert 'error="OverflowError: int too large to convert to float"' in lines[0]
+
+
+async def _run_crashing(flow_dir, failed: str, after_sorry: str):
+    flow_dir.write("crash.yaml", CRASHING_FLOW.format(failed=failed, after_sorry=after_sorry))
+    result = flow_dir.load()
+    assert not result.has_errors, [str(p) for p in result.problems]
+    port = CrashingPort()
+    return await FlowRunner(result, port).run("crash"), port
+
+
+async def test_given_no_failed_branch_when_a_node_raises_then_the_run_ends_in_an_error_outcome(flow_dir):
+    outcome, _ = await _run_crashing(flow_dir, "", "bye")
+    assert outcome.kind == "error" and outcome.error_code == "flow.node-crashed"
+    assert (outcome.flow, outcome.node) == ("crash", "lookup")
+    assert "OverflowError" in outcome.describe()
+
+
+async def test_given_the_failed_branch_itself_fails_when_run_then_the_run_ends_without_a_second_recovery(flow_dir):
+    outcome, _ = await _run_crashing(flow_dir, "failed: sorry", "lookup")  # sorry -> lookup raises again
+    assert outcome.kind == "error" and outcome.error_code == "flow.node-crashed"
+    assert outcome.visited == ["lookup", "sorry", "lookup"]
+
+
+async def test_given_a_failed_branch_when_a_node_raises_a_flow_error_then_it_also_goes_there(flow_dir):
+    outcome, port = await flow_dir.run("""
+        start: out
+        failed: sorry
+        variables: {number: "1;evil"}
+        nodes:
+          out: {transfer: "{number}"}
+          sorry: {say: "Sorry.", next: bye}
+          bye: {hangup: true}
+        """)
+    assert outcome.visited == ["out", "sorry", "bye"] and port.transfer_request is None
+    assert "refusing to transfer" in outcome.variables["flow_error"]
+
+
+@pytest.mark.parametrize("failed, message", [
+    ("failed: nowhere", "failed: unknown node 'nowhere'"),
+    ("failed: 12 x", "expected a node id"),
+])
+def test_given_a_bad_failed_target_when_loaded_then_it_is_refused_at_its_line(flow_dir, failed, message):
+    flow_dir.write("f.yaml", f"start: bye\n{failed}\nnodes:\n  bye: {{hangup: true}}\n")
+    problems = flow_dir.problems()
+    assert any(p.startswith("flows/f.yaml:2:") and message in p for p in problems), problems
+
+
+def test_given_a_failed_node_reached_only_from_failed_when_loaded_then_it_is_not_called_unreachable(flow_dir):
+    flow_dir.write("f.yaml", "start: bye\nfailed: sorry\nnodes:\n  bye: {hangup: true}\n"
+                             "  sorry: {say: Sorry, next: bye}\n")
+    assert flow_dir.problems() == []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ivr.flows.source import read_yaml
+from ivr.testing.hostile import BILLION_LAUGHS
 
 
 def read(tmp_path, text):
@@ -50,3 +51,32 @@ def test_given_a_file_that_is_not_utf8_when_read_then_a_clean_error(tmp_path):
     path.write_bytes(b"a: \xff\xfe\n")
     _, problems = read_yaml(path, "x.yaml")
     assert problems[0].code == "flow.unreadable"
+
+
+def test_given_an_alias_bomb_when_read_then_it_is_refused_at_a_line_before_it_expands(tmp_path):
+    doc, problems = read(tmp_path, BILLION_LAUGHS)
+    assert [p.code for p in problems] == ["flow.too-many-values"]
+    assert 1 <= problems[0].line <= 9 and "alias bomb" in problems[0].message
+    assert doc.data is None and len(doc.values) <= 100_001
+
+
+def test_given_a_file_over_1_mb_when_read_then_it_is_refused_without_parsing(tmp_path):
+    _, problems = read(tmp_path, "a: " + "x" * 1_000_001 + "\n")
+    assert [str(p) for p in problems] == ["x.yaml:1:1: error: the file is larger than 1 MB"]
+
+
+def test_given_deep_flow_style_nesting_when_read_then_it_is_refused_at_its_line_before_any_recursion(tmp_path):
+    _, problems = read(tmp_path, "ok: 1\nx: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert [(p.line, p.code) for p in problems] == [(2, "flow.too-deep")]
+    assert "nested more than 50 levels" in problems[0].message
+
+
+def test_given_deep_block_nesting_when_read_then_it_is_refused_at_the_first_level_too_deep(tmp_path):
+    text = "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v: 1\n"
+    _, problems = read(tmp_path, text)
+    assert [(p.line, p.code) for p in problems] == [(51, "flow.too-deep")]
+
+
+def test_given_nesting_at_the_limit_when_read_then_it_loads(tmp_path):
+    doc, problems = read(tmp_path, "x: " + "[" * 49 + "1" + "]" * 49 + "\n")
+    assert problems == [] and doc.data["x"] is not None

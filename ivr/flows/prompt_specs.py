@@ -1,4 +1,5 @@
-"""What a caller hears: `say` text (spoken by TTS) and `play` sounds, as written in flow files.
+"""Prompt specs: what a caller hears, as written in flow files - `say` text and `play` sounds.
+(Turning them into audio is `ivr.prompts`: text-to-speech rendering on live calls.)
 
     prompt: "Welcome"                                   # text, spoken in the call's language
     prompt: {say: {en: "Welcome", fr: "Bienvenue"}}     # text per language
@@ -6,7 +7,9 @@
 
 A `play` is either an Asterisk sound name (`hello-world`, `digits/1`; Asterisk picks the
 call language's folder) or, when it ends in an audio file extension, a file path relative
-to the flows directory (`sounds/welcome.wav`).
+to the flows directory (`sounds/welcome.wav`). `SOUND_FILE_EXTENSIONS` is the one list of
+the file formats our Asterisk plays (the `format_*` modules in asterisk-config/modules.conf);
+`ivr flows check` refuses other audio formats (`x.mp3`) and the live call plays exactly these.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from .port import Prompt
 from .source import Path_
 from .template import check_template, render
 
-AUDIO_EXTENSIONS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16", ".g722", ".g729", ".mp3")
+SOUND_FILE_EXTENSIONS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16", ".g722")
+UNPLAYABLE_AUDIO = (".mp3", ".g729", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma")
 
 SAY_SCHEMA: dict = {
     "anyOf": [
@@ -43,13 +47,20 @@ PROMPT_ITEM_SCHEMA: dict = {
     "x-expected": "text, {say: ...} or {play: ...}",
 }
 PROMPTS_SCHEMA: dict = {
-    "anyOf": [PROMPT_ITEM_SCHEMA, {"type": "array", "minItems": 1, "items": PROMPT_ITEM_SCHEMA}],
-    "x-expected": "text, {say: ...}, {play: ...} or a list of them",
+    "if": {"type": "array"},
+    "then": {"minItems": 1, "items": PROMPT_ITEM_SCHEMA, "x-messages": {"minItems": "needs at least one prompt"}},
+    "else": {**PROMPT_ITEM_SCHEMA, "x-expected": "text, {say: ...}, {play: ...} or a list of them"},
 }
 
 
 def is_sound_file(play: str) -> bool:
-    return play.lower().endswith(AUDIO_EXTENSIONS)
+    """A file beside the flows (`sounds/x.wav`), as opposed to an Asterisk sound name (`digits/1`)."""
+    return play.lower().endswith(SOUND_FILE_EXTENSIONS)
+
+
+def is_unplayable_audio(play: str) -> bool:
+    """An audio file in a format our Asterisk cannot play (it would look for a sound named `x.mp3`)."""
+    return play.lower().endswith(UNPLAYABLE_AUDIO)
 
 
 @dataclass(frozen=True)
