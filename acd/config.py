@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dataclasses
+
 import yaml
 
 from .errors import AcdConfigError
@@ -21,6 +23,7 @@ QUEUE_KEYS = ("strategy", "ring_timeout", "wrap_up", "max_wait", "overflow", "an
               "music_on_hold", "expansion", "initial_aht")
 STEP_KEYS = ("after", "lower_levels_by", "fallback_languages", "any_agent")
 ANNOUNCEMENT_KEYS = ("position", "estimated_wait", "every")
+OVERFLOW_KEYS = ("queue", "node")
 AGENT_KEYS = ("id", "name", "endpoint", "queues", "skills", "languages", "fallback_languages", "capacity")
 
 
@@ -37,6 +40,20 @@ class AcdConfig:
         if reason not in self.pause_reasons and reason not in SYSTEM_PAUSE_REASONS:
             raise AcdConfigError(f"{self.source}: pause_reasons: unknown pause reason {reason} "
                                  f"(known: {', '.join(self.pause_reasons + SYSTEM_PAUSE_REASONS)})")
+
+
+def overflow_nodes(queues: dict[str, Queue]) -> dict[str, str]:
+    """Queue name -> the flow node its callers overflow to in the end, after any moves between
+    queues (a chain that ends in a queue without a node target is left out)."""
+    nodes = {}
+    for name, queue in queues.items():
+        seen = {name}
+        while queue.overflow_queue and queue.overflow not in seen:
+            seen.add(queue.overflow)
+            queue = queues[queue.overflow]
+        if queue.overflow and not queue.overflow_queue:
+            nodes[name] = queue.overflow
+    return nodes
 
 
 def load(path: str | Path = DEFAULT_PATH) -> AcdConfig:
@@ -149,6 +166,7 @@ class ConfigReader:
         if not raw_queues:
             raise self.fail(("queues",), "at least one queue is needed")
         queues = {str(name): self.queue(("queues", name), str(name), raw) for name, raw in raw_queues.items()}
+        queues = self.overflow_targets(queues, raw_queues)
         agents = [self.agent(("agents", index), raw, queues, skills)
                   for index, raw in enumerate(self.sequence(("agents",), data.get("agents")))]
         seen: set[str] = set()
@@ -168,7 +186,7 @@ class ConfigReader:
         overflow = raw.get("overflow")
         if max_wait is not None:
             max_wait = self.number(path + ("max_wait",), max_wait, minimum=1)
-        if overflow is not None:
+        if overflow is not None and not isinstance(overflow, dict):
             overflow = self.text(path + ("overflow",), overflow)
         if (max_wait is None) != (overflow is None):
             raise self.fail(path, "max_wait and overflow go together (how long, then which flow node)")
@@ -179,7 +197,6 @@ class ConfigReader:
             ring_timeout_s=self.number(path + ("ring_timeout",), raw.get("ring_timeout", 15), minimum=1),
             wrap_up_s=self.number(path + ("wrap_up",), raw.get("wrap_up", 0)),
             max_wait_s=max_wait,
-            overflow=overflow,
             announcements=Announcements(
                 position=self.flag(path + ("announcements", "position"), announce.get("position", True)),
                 estimated_wait=self.flag(path + ("announcements", "estimated_wait"),
@@ -190,6 +207,36 @@ class ConfigReader:
             expansion=self.steps(path + ("expansion",), raw.get("expansion")),
             initial_aht_s=self.number(path + ("initial_aht",), raw.get("initial_aht", 180), minimum=1),
         )
+
+    def overflow_targets(self, queues: dict[str, Queue], raw_queues: dict) -> dict[str, Queue]:
+        """`overflow: NAME` moves the caller to queue NAME when there is one, else to node NAME of
+        the calling flow; `{queue: NAME}` must name a queue, `{node: NAME}` always means a node.
+        Queue targets may chain but never loop, so a caller moves a bounded number of times."""
+        resolved = {}
+        for (key, raw_queue), (name, queue) in zip(raw_queues.items(), queues.items()):
+            path, raw = ("queues", key, "overflow"), (raw_queue or {}).get("overflow")
+            to_queue = False
+            if isinstance(raw, dict):
+                self.mapping(path, raw, OVERFLOW_KEYS)
+                if len(raw) != 1:
+                    raise self.fail(path, "give one of queue: NAME or node: NAME")
+                (kind, target), = raw.items()
+                target, to_queue = self.text(path + (kind,), target), kind == "queue"
+                if to_queue and target not in queues:
+                    raise self.fail(path + (kind,), f"unknown queue {target} (known: {', '.join(queues)})")
+            elif raw is not None:
+                target, to_queue = raw, raw in queues
+            else:
+                target = None
+            resolved[name] = dataclasses.replace(queue, overflow=target, overflow_queue=to_queue)
+        for name in resolved:
+            chain = [name]
+            while resolved[chain[-1]].overflow_queue:
+                chain.append(resolved[chain[-1]].overflow)
+                if chain[-1] in chain[:-1]:
+                    raise self.fail(("queues", name, "overflow"), f"overflow cycle {' -> '.join(chain)} "
+                                                                  "(a caller would move for ever)")
+        return resolved
 
     def steps(self, path: tuple, raw: Any) -> tuple[ExpansionStep, ...]:
         steps = []

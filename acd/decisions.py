@@ -16,12 +16,14 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Overflow:
-    """The interaction waited its queue's max_wait: send it to the `target` flow node."""
+    """The interaction waited its queue's max_wait: it moves to the `target` queue (`to_queue`),
+    or its caller goes to the `target` node of the calling flow."""
 
     interaction_id: str
     queue: str
     target: str | None
     at: float
+    to_queue: bool = False
 
 
 Decision = Assignment | Overflow

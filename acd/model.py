@@ -133,7 +133,8 @@ class Queue:
     ring_timeout_s: float = 15.0
     wrap_up_s: float = 0.0
     max_wait_s: float | None = None
-    overflow: str | None = None  # flow node the caller goes to after max_wait_s
+    overflow: str | None = None  # after max_wait_s: a queue (overflow_queue) or a node of the calling flow
+    overflow_queue: bool = False
     announcements: Announcements = field(default_factory=Announcements)
     music_on_hold: str = "default"
     expansion: tuple[ExpansionStep, ...] = ()

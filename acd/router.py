@@ -217,7 +217,7 @@ class Router:
             if interaction_id in self._waiting:
                 interaction = self._forget_waiting(interaction_id)
                 queue = self.queues[interaction.queue]
-                decisions.append(Overflow(interaction_id, queue.name, queue.overflow, now))
+                decisions.append(Overflow(interaction_id, queue.name, queue.overflow, now, queue.overflow_queue))
         return decisions
 
     # -- queries --------------------------------------------------------------------------

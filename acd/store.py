@@ -7,7 +7,9 @@ controllers share one store. What is kept:
 - the agent state-change log (occupancy and reports);
 - every interaction: while waiting, the fields that define its position (priority, enqueue
   time, arrival sequence), so waiting callers keep their places across a restart; once ended,
-  its outcome (answered / abandoned / overflow) and times (ASA, AHT).
+  its outcome (answered / abandoned / overflow) and times (ASA, AHT);
+- the routing explanation of each interaction as it stood when it last left its queue
+  (offered, overflow, abandoned), for `ivr queues explain` after the fact.
 
 All writes go through `Store.write()`, one transaction: everything in it lands, or nothing.
 """
@@ -71,6 +73,16 @@ interactions = sa.Table(
 )
 
 
+explanations = sa.Table(
+    "acd_explanations", metadata,
+    sa.Column("interaction_id", sa.String(100), primary_key=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("left", sa.String(100), nullable=False),  # how it left: "offered to agent2", "overflow to sales"...
+    sa.Column("lines", sa.JSON, nullable=False),
+    sa.Column("eligible", sa.JSON, nullable=False),
+)
+
+
 class StoreError(AcdError):
     code = "acd.store.error"
 
@@ -87,6 +99,17 @@ class InteractionRecord:
     ended_at: float
     outcome: str
     agent_id: str | None
+
+
+@dataclass(frozen=True)
+class ExplanationRecord:
+    """Why each agent could or could not take the interaction when it left its queue."""
+
+    interaction_id: str
+    at: float
+    left: str
+    lines: tuple[str, ...]
+    eligible: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -162,6 +185,13 @@ class Store:
                                       row.ended_at, row.outcome, row.agent_id)
                     for row in connection.execute(query.order_by(interactions.c.ended_at, interactions.c.seq))]
 
+    def explanation(self, interaction_id: str) -> ExplanationRecord | None:
+        query = sa.select(explanations).where(explanations.c.interaction_id == interaction_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else ExplanationRecord(row.interaction_id, row.at, row.left, tuple(row.lines),
+                                                          tuple(row.eligible))
+
     def state_log(self, agent_id: str | None = None) -> list[StateChange]:
         query = sa.select(state_log).order_by(state_log.c.at, state_log.c.id)
         if agent_id is not None:
@@ -195,10 +225,7 @@ class StoreWriter:
     def save_agent(self, agent: Agent) -> None:
         values = {"state": agent.state.value, "state_since": agent.state_since, "pause_reason": agent.pause_reason,
                   "last_idle": agent.last_idle, "occupied_s": agent.occupied_s, "available_s": agent.available_s}
-        updated = self.connection.execute(
-            agent_states.update().where(agent_states.c.agent_id == agent.id).values(**values))
-        if updated.rowcount == 0:
-            self.connection.execute(agent_states.insert().values(agent_id=agent.id, **values))
+        self._upsert(agent_states.c.agent_id, agent.id, values)
 
     def waiting(self, interaction: Interaction) -> None:
         """A new interaction, or one back in its queue after a ring-no-answer."""
@@ -209,10 +236,7 @@ class StoreWriter:
                   "priority": interaction.priority, "enqueued_at": interaction.enqueued_at,
                   "seq": interaction.seq, "customer": interaction.customer, "status": "waiting",
                   "agent_id": None, "offered_at": None}
-        updated = self.connection.execute(
-            interactions.update().where(interactions.c.id == interaction.id).values(**values))
-        if updated.rowcount == 0:
-            self.connection.execute(interactions.insert().values(id=interaction.id, **values))
+        self._upsert(interactions.c.id, interaction.id, values)
 
     def offered(self, interaction_id: str, agent_id: str, at: float) -> None:
         self._update(interaction_id, status="offered", agent_id=agent_id, offered_at=at)
@@ -224,6 +248,17 @@ class StoreWriter:
         if outcome not in OUTCOMES:
             raise StoreError(f"interaction {interaction_id}: outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
         self._update(interaction_id, status="ended", ended_at=at, outcome=outcome)
+
+    def explained(self, record: ExplanationRecord) -> None:
+        """Keep the explanation of an interaction leaving its queue (the latest one wins)."""
+        values = {"at": record.at, "left": record.left[:100], "lines": list(record.lines),
+                  "eligible": list(record.eligible)}
+        self._upsert(explanations.c.interaction_id, record.interaction_id, values)
+
+    def _upsert(self, key: sa.Column, key_value: str, values: dict) -> None:
+        updated = self.connection.execute(key.table.update().where(key == key_value).values(**values))
+        if updated.rowcount == 0:
+            self.connection.execute(key.table.insert().values({key.name: key_value, **values}))
 
     def _update(self, interaction_id: str, **values) -> None:
         result = self.connection.execute(

@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import datetime
 from typing import Any
 
 import click
@@ -106,6 +107,11 @@ def show(ctx: click.Context, name: str) -> None:
 @click.argument("interaction")
 @click.pass_context
 def explain(ctx: click.Context, interaction: str) -> None:
-    """Why each agent can or cannot take waiting INTERACTION now."""
-    for line in _control(ctx, "GET", f"/interactions/{urllib.parse.quote(interaction)}/explain")["lines"]:
+    """Why each agent can or cannot take INTERACTION: now while it waits, else as it stood when
+    it left the queue (kept in the store)."""
+    found = _control(ctx, "GET", f"/interactions/{urllib.parse.quote(interaction, safe='')}/explain")
+    if found["source"] == "store":
+        when = datetime.fromtimestamp(found["as_of"]).isoformat(sep=" ", timespec="seconds")
+        click.echo(f"as of {when}, when it left the queue ({found['left']}):")
+    for line in found["lines"]:
         click.echo(line)

@@ -17,7 +17,7 @@ from ivr.errors import FlowError
 
 from ..config import Config
 from .flowtests import run_all
-from .loader import LoadResult, load_flows, read_queue_names
+from .loader import LoadResult, load_flows, read_queue_names, read_queue_overflows
 from .port import HttpResult
 from .runner import ERROR, FlowRunner
 from .schedule import SCHEDULES_FILE_SCHEMA
@@ -28,7 +28,7 @@ DEFAULT_DIR = "flows"
 ACD_FILE = "acd.yaml"
 
 _acd_option = click.option("--acd", "acd_path", metavar="PATH", type=click.Path(dir_okay=False),
-                           help=f"ACD config whose `queues:` names the known queues "
+                           help=f"ACD config whose `queues:` names the known queues and their overflow nodes "
                                 f"(default: {ACD_FILE} beside the service config).")
 _sounds_option = click.option("--sounds-dir", metavar="DIR", type=click.Path(file_okay=False, exists=True),
                               help="Asterisk sounds folder (e.g. .../sounds/en): check `play` names against it.")
@@ -77,7 +77,7 @@ def schema(schedules: bool) -> None:
 @click.option("--http", "http_answers", multiple=True, metavar="STATUS[:JSON]",
               help="Scripted answer to the next HTTP request, e.g. '200:{\"balance\": 4}' or 0. Repeatable.")
 @click.option("--queue-result", type=click.Choice(["answered", "abandoned", "overflow"]), default="answered",
-              help="How the ACD ends a queued call.")
+              help="How the ACD ends a queued call (overflow follows acd.yaml's target when the flow has that node).")
 @click.option("--var", "variables", multiple=True, metavar="NAME=VALUE", help="Set a call variable. Repeatable.")
 @click.option("--dir", "flows_dir", type=click.Path(), help="Flows directory (default: the config's flows.dir).")
 @_acd_option
@@ -92,7 +92,8 @@ def simulate(flow: str, inputs: tuple[str, ...], at: str | None, tz: str | None,
     try:
         port = ScriptedPort(inputs, at=parse_time(at, tz), caller=caller, dialed=dialed,
                             language=language or result.flows[flow].language or "en",
-                            http=[_http_answer(text) for text in http_answers], queue_result=queue_result)
+                            http=[_http_answer(text) for text in http_answers], queue_result=queue_result,
+                            queue_overflows=result.queue_overflows)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     runner = FlowRunner(result, port, variables=dict(_assignment(text) for text in variables), language=language)
@@ -132,15 +133,17 @@ def test_flows(paths: tuple[str, ...], acd_path: str | None) -> None:
 
 
 def _load(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) -> LoadResult:
+    acd_file = acd_path or _default_acd_path()
     try:
-        queues = read_queue_names(acd_path or _default_acd_path())
+        queues, overflows = read_queue_names(acd_file), read_queue_overflows(acd_file)
     except FlowError as exc:
         raise click.ClickException(str(exc)) from None
     sounds = _sound_names(Path(sounds_dir)) if sounds_dir else None
     config = _config()
     speech = list(config.speech.models) if config is not None else None
     default = config.flows.dir if config is not None else DEFAULT_DIR
-    return load_flows(list(paths) or [default], known_queues=queues, known_sounds=sounds, speech_languages=speech)
+    return load_flows(list(paths) or [default], known_queues=queues, known_sounds=sounds, speech_languages=speech,
+                      queue_overflows=overflows)
 
 
 def _config() -> Config | None:

@@ -52,7 +52,7 @@ async def run_flow_test(flows: FlowSet, flow: Flow, test: FlowTest) -> FlowTestR
             caller=spec.get("caller", ""), dialed=spec.get("dialed", ""),
             language=spec.get("language", flow.language or "en"),
             http=[HttpResult(answer["status"], answer.get("json")) for answer in spec.get("http", [])],
-            queue_result=spec.get("queue_result", "answered"))
+            queue_result=spec.get("queue_result", "answered"), queue_overflows=flows.queue_overflows)
     except FlowError as exc:
         result.failures.append(str(exc))
         return result

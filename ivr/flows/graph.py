@@ -3,6 +3,7 @@ and from every node the call can still leave the flow (no loop without a way out
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 
 from .model import Flow
 from .problems import WARNING, Problem
@@ -10,8 +11,9 @@ from .problems import WARNING, Problem
 ENDINGS = "a hangup, queue, transfer or goto"
 
 
-def check_graph(flow: Flow, broken: set[str]) -> list[Problem]:
-    """`broken` nodes failed to parse: they exist (no cascade of unknown targets) and count as exits."""
+def check_graph(flow: Flow, broken: set[str], implied: Mapping[str, str] | None = None) -> list[Problem]:
+    """`broken` nodes failed to parse: they exist (no cascade of unknown targets) and count as exits.
+    `implied`: node -> a node it may go on to that its own keys do not name (acd.yaml's overflow)."""
     doc = flow.doc
     assert doc is not None
     problems: list[Problem] = []
@@ -31,6 +33,9 @@ def check_graph(flow: Flow, broken: set[str]) -> list[Problem]:
     if flow.failed and flow.failed not in known:
         problems.append(doc.problem(("failed",), "flow.unknown-target",
                                     f"failed: unknown node '{flow.failed}'{_suggest(flow.failed, known)}"))
+    for node_id, target in (implied or {}).items():
+        if target in known:
+            edges[node_id].append(target)
     if flow.start and flow.start not in known:
         problems.append(doc.problem(("start",), "flow.missing-start",
                                     f"start node '{flow.start}' is not defined{_suggest(flow.start, known)}"))

@@ -13,18 +13,21 @@ schedules. A single file loads with its directory's other flows and schedules as
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import yaml
 
+from acd import config as acd_config
+from acd.errors import AcdConfigError
 from ivr.errors import FlowError
 
 from .flowfile import read_flow_file
 from .graph import check_graph
 from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
+from .nodes.queue import Queue as QueueNode
 from .problems import ERROR, WARNING, Problem
 from .prompt_specs import SOUND_FILE_EXTENSIONS, is_sound_file, is_unplayable_audio
 from .schedule import SCHEDULES_FILE, parse_schedules
@@ -55,7 +58,8 @@ class LoadResult(FlowSet):
 
 
 def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[str] | None = None,
-               known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None) -> LoadResult:
+               known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None,
+               queue_overflows: Mapping[str, str] | None = None) -> LoadResult:
     """Load and validate flows from a directory, a file, or several of them.
 
     `known_queues`: queue names to check `queue` nodes against (None: not checked).
@@ -64,9 +68,11 @@ def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[s
     `speech_languages`: the languages with a speech model (None: not checked). A node that
     listens in a flow whose language has no model is an error; with no model at all, speech
     is off and it is only a warning (the node takes keys only).
+    `queue_overflows`: queue -> the flow node acd.yaml overflows it to; a flow that queues there
+    without such a node (and without its own `overflow:`) gets a warning. The simulator uses it.
     """
     sources = [Path(source)] if isinstance(source, (str, Path)) else [Path(s) for s in source]
-    result = LoadResult()
+    result = LoadResult(queue_overflows=dict(queue_overflows or {}))
     selected: dict[Path, Path] = {}  # resolved -> as given (for display)
     context: dict[Path, Path] = {}
     directories: dict[Path, Path] = {}
@@ -110,12 +116,26 @@ def load_flows(source: str | Path | Iterable[str | Path], *, known_queues: set[s
             reported.add(flow.name)
     for name in reported:
         flow = result.flows[name]
-        result.problems.extend(check_graph(flow, broken[name]))
+        implied = {node.id: target for node, target in _acd_overflows(flow, result.queue_overflows)}
+        result.problems.extend(check_graph(flow, broken[name], implied))
         result.problems.extend(_check_references(flow, result, broken, failed_files, known_queues, known_sounds))
         if speech_languages is not None:
             result.problems.extend(_check_speech(flow, speech_languages))
+        result.problems.extend(_check_overflow_nodes(flow, result.queue_overflows))
     result.problems.sort(key=lambda p: (p.file, p.line, p.column, p.message))
     return result
+
+
+def read_queue_overflows(path: str | Path) -> dict[str, str] | None:
+    """Queue name -> the flow node acd.yaml sends its overflowing callers to (after moves between
+    queues); None when the file is absent."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return acd_config.overflow_nodes(acd_config.load(path).queues)
+    except AcdConfigError as exc:
+        raise FlowError(str(exc), "flow.bad-acd-config") from None
 
 
 def read_queue_names(path: str | Path) -> set[str] | None:
@@ -168,6 +188,22 @@ def _check_references(flow: Flow, flows: LoadResult, broken: dict[str, set[str]]
                 code, text = message
                 problems.append(doc.problem(ref.path, code, text))
     return problems
+
+
+def _acd_overflows(flow: Flow, queue_overflows: Mapping[str, str]) -> list[tuple[QueueNode, str]]:
+    """Queue nodes without an `overflow:` of their own, and the node acd.yaml overflows their queue to."""
+    return [(node, queue_overflows[node.queue.source]) for node in flow.nodes.values()
+            if isinstance(node, QueueNode) and not node.overflow and node.queue.is_fixed
+            and node.queue.source in queue_overflows]
+
+
+def _check_overflow_nodes(flow: Flow, queue_overflows: Mapping[str, str]) -> list[Problem]:
+    assert flow.doc is not None
+    return [flow.doc.problem(
+        ("nodes", node.id, "queue"), "flow.no-overflow-node",
+        f"acd.yaml overflows queue '{node.queue.source}' to '{target}', which is not a node of this flow "
+        "(the call would end there): add the node or an overflow: target", severity=WARNING)
+        for node, target in _acd_overflows(flow, queue_overflows) if target not in flow.nodes]
 
 
 def _check_speech(flow: Flow, speech_languages: Collection[str]) -> list[Problem]:

@@ -153,6 +153,7 @@ class FlowSet:
 
     flows: dict[str, Flow] = field(default_factory=dict)
     schedules: dict[str, Schedule] = field(default_factory=dict)
+    queue_overflows: dict[str, str] = field(default_factory=dict)  # queue -> flow node, from acd.yaml
 
     @property
     def node_count(self) -> int:

@@ -56,6 +56,15 @@ class QueueRequest:
 
 
 @dataclass(frozen=True)
+class QueueResult:
+    """How the ACD ended a queued call. On 'overflow', `overflow_to` is the target `acd.yaml`
+    gives the queue (after any moves between queues), to be taken as a node of the calling flow."""
+
+    outcome: str  # 'answered', 'abandoned' or 'overflow'
+    overflow_to: str | None = None
+
+
+@dataclass(frozen=True)
 class HttpRequest:
     method: str
     url: str
@@ -113,8 +122,8 @@ class CallPort(Protocol):
     async def http(self, request: HttpRequest) -> HttpResult:
         """A data dip. Never raises for network trouble: returns status 0 instead."""
 
-    async def queue(self, request: QueueRequest) -> str:
-        """Hand the caller to the ACD. Returns how it ended: 'answered', 'abandoned' or 'overflow'."""
+    async def queue(self, request: QueueRequest) -> QueueResult:
+        """Hand the caller to the ACD until it is done with the call; returns how that ended."""
 
     async def transfer(self, request: TransferRequest) -> None:
         """Send the call to an endpoint (`agent1`) or number; the flow ends here."""

@@ -12,19 +12,21 @@ Caller input is a list of entries, consumed in order wherever the flow waits for
   0.3. Said during a prompt, it stops the prompt like a key.
 
 When the script runs out, the caller stays silent. HTTP answers are scripted in order
-too; a request with no scripted answer gets status 0 (the service did not answer).
+too; a request with no scripted answer gets status 0 (the service did not answer). A queued
+call ends with `queue_result`; on 'overflow' it carries the node acd.yaml names for the queue
+(`queue_overflows`, filled from acd.yaml by `ivr flows simulate|test`).
 """
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.errors import FlowError
 
-from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest, TransferRequest
+from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest, QueueResult, TransferRequest
 
 TIMEOUT = "timeout"
 BARGE = "barge:"
@@ -93,7 +95,8 @@ class ScriptedPort:
 
     def __init__(self, inputs: Iterable[str | int] = (), *, at: datetime | None = None, caller: str = "",
                  dialed: str = "", language: str = "en", http: Iterable[HttpResult] = (),
-                 queue_result: str = "answered", speech_languages: Iterable[str] | None = None):
+                 queue_result: str = "answered", speech_languages: Iterable[str] | None = None,
+                 queue_overflows: Mapping[str, str] | None = None):
         self.language = language
         self.caller = caller
         self.dialed = dialed
@@ -101,6 +104,7 @@ class ScriptedPort:
         self.script: deque[_Key] = deque(parse_inputs(inputs))
         self.http_answers: deque[HttpResult] = deque(http)
         self.queue_result = queue_result
+        self.queue_overflows = dict(queue_overflows or {})  # queue -> flow node, as acd.yaml says
         self.speech_languages = None if speech_languages is None else set(speech_languages)  # None: every one
         self.heard: list[tuple[Prompt, str]] = []  # (prompt, language it was played in)
         self.http_requests: list[HttpRequest] = []
@@ -146,9 +150,10 @@ class ScriptedPort:
         self.http_requests.append(request)
         return self.http_answers.popleft() if self.http_answers else HttpResult(status=0)
 
-    async def queue(self, request: QueueRequest) -> str:
+    async def queue(self, request: QueueRequest) -> QueueResult:
         self.queued.append(request)
-        return self.queue_result
+        overflow = self.queue_overflows.get(request.queue) if self.queue_result == "overflow" else None
+        return QueueResult(self.queue_result, overflow)
 
     async def transfer(self, request: TransferRequest) -> None:
         self.transfer_request = request

@@ -22,6 +22,7 @@ from ivr.flows.port import (
     HttpResult,
     Prompt,
     QueueRequest,
+    QueueResult,
     TransferRequest,
 )
 from ivr.flows.prompt_specs import is_sound_file
@@ -60,8 +61,8 @@ class TransferReturns:
 class QueueHandoff(Protocol):
     """Where the flow's `queue` node hands a caller: the ACD plugs in here."""
 
-    async def enqueue(self, call: Call, request: QueueRequest) -> str:
-        """Keep the caller until the interaction ends; return 'answered', 'abandoned' or 'overflow'."""
+    async def enqueue(self, call: Call, request: QueueRequest) -> QueueResult:
+        """Keep the caller until the ACD is done with it (moves between queues included)."""
 
 
 class LiveCallPort:
@@ -136,7 +137,7 @@ class LiveCallPort:
             self.call.log("call.http_failed", url=request.url, reason=result.reason, detail=detail)
         return result
 
-    async def queue(self, request: QueueRequest) -> str:
+    async def queue(self, request: QueueRequest) -> QueueResult:
         self.call.log("call.queue", queue=request.queue, priority=request.priority, language=request.language,
                       skills=",".join(f"{k}>={v}" for k, v in request.skills.items()))
         return await self.handoff.enqueue(self.call, request)
@@ -163,7 +164,7 @@ class NoAcdHandoff:
     def __init__(self, tts: Tts):
         self.tts = tts
 
-    async def enqueue(self, call: Call, request: QueueRequest) -> str:
+    async def enqueue(self, call: Call, request: QueueRequest) -> QueueResult:
         log.warning("acd.unavailable", call=call.record.call_id, queue=request.queue)
         await call.play(await self.tts.media(self.MESSAGE, call.language))
-        return "overflow"
+        return QueueResult("overflow")

@@ -20,7 +20,7 @@ from ivr import log
 from ivr.config import Config
 from ivr.errors import FlowsRefused, TtsError
 from ivr.flows.languages import base_language
-from ivr.flows.loader import LoadResult, load_flows, read_queue_names
+from ivr.flows.loader import LoadResult, load_flows, read_queue_names, read_queue_overflows
 from ivr.flows.prompt_specs import PromptSpec
 from ivr.flows.runner import ERROR, FlowRunner
 from ivr.live.call import Call
@@ -42,8 +42,10 @@ NOBODY_ANSWERED = {"en": "Sorry, nobody could take your call. Please call again 
 
 class FlowLibrary:
     def __init__(self, directory: str | Path, *, known_queues: set[str] | None = None,
-                 known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None):
+                 known_sounds: set[str] | None = None, speech_languages: Collection[str] | None = None,
+                 queue_overflows: dict[str, str] | None = None):
         self.directory = Path(directory)
+        self.queue_overflows = queue_overflows
         self.known_queues = known_queues
         self.known_sounds = known_sounds
         self.speech_languages = speech_languages
@@ -67,7 +69,7 @@ class FlowLibrary:
 
     def _load(self) -> LoadResult:
         return load_flows(self.directory, known_queues=self.known_queues, known_sounds=self.known_sounds,
-                          speech_languages=self.speech_languages)
+                          speech_languages=self.speech_languages, queue_overflows=self.queue_overflows)
 
     def load(self) -> LoadResult:
         """The first load: errors refuse to start, with one line per problem."""
@@ -174,7 +176,8 @@ class FlowService:
     def from_config(cls, config: Config, **kw) -> "FlowService":
         queues = read_queue_names(Path(config.acd.file))
         library = FlowLibrary(config.flows.dir, known_queues=queues, known_sounds=pbx_sound_names(config),
-                              speech_languages=list(config.speech.models))
+                              speech_languages=list(config.speech.models),
+                              queue_overflows=read_queue_overflows(Path(config.acd.file)))
         library.load()
         return cls(config, library, **kw)
 

@@ -1,6 +1,7 @@
 """The ACD on real calls: SIPp callers queue through the local Asterisk, SIPp agent phones answer."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import socket
 import time
@@ -69,8 +70,10 @@ class Acd:
         self.phones.append(phone)
         return phone
 
-    def call(self, caller: str, hang_up_after_ms: int):
-        started = sipp.start_calls(caller_scenario([f"wait {hang_up_after_ms}"], end="hangup"),
+    def call(self, caller: str, hang_up_after_ms: int, end: str = "hangup"):
+        """A caller that hangs up after `hang_up_after_ms` (end="hangup") or waits that long, then
+        for the controller to hang up (end="await-bye")."""
+        started = sipp.start_calls(caller_scenario([f"wait {hang_up_after_ms}"], end=end),
                                    target=f"127.0.0.1:{self.config.sip.port}", caller=caller, timeout_s=60)
         self.callers.append(started)
         return started
@@ -100,13 +103,14 @@ class Acd:
             assert result.returncode == 0, result.output[-1500:]
 
 
-@pytest.fixture
-def acd(config, pbx, pbx_state, tmp_path):
+@contextlib.contextmanager
+def serving_acd(config, pbx_state, store_dir: Path, *, acd_file: Path, flows_dir: Path, flow: str):
+    """A controller with the ACD of `acd_file`, its number 100 running `flow`; afterwards every
+    caller has finished and nothing is left on the PBX."""
     routed = dataclasses.replace(
         config,
-        flows=dataclasses.replace(config.flows, dir=str(HERE / "acd_flows"), routes={"100": "acd-test"}),
-        acd=dataclasses.replace(config.acd, file=str(HERE / "acd-test.yaml"),
-                                store_url=f"sqlite:///{tmp_path}/acd.sqlite"),
+        flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes={"100": flow}),
+        acd=dataclasses.replace(config.acd, file=str(acd_file), store_url=f"sqlite:///{store_dir}/acd.sqlite"),
         control=dataclasses.replace(config.control, port=free_tcp_port()))
     thread = ServeThread(routed, FlowService.from_config(routed), acd=True).start()
     acd = Acd(routed, thread)
@@ -118,6 +122,13 @@ def acd(config, pbx, pbx_state, tmp_path):
         for phone in acd.phones:
             phone.stop()
         thread.stop()
+
+
+@pytest.fixture
+def acd(config, pbx, pbx_state, tmp_path):
+    with serving_acd(config, pbx_state, tmp_path, acd_file=HERE / "acd-test.yaml", flows_dir=HERE / "acd_flows",
+                     flow="acd-test") as serving:
+        yield serving
 
 
 def test_given_a_french_billing_caller_when_french_and_english_agents_are_ready_then_the_french_agent_answers(

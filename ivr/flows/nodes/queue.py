@@ -9,8 +9,9 @@
       overflow: voicemail                 # optional: where to go when the queue overflows
       abandoned: goodbye                  # optional: when the caller left the queue
 
-Without a matching target the flow ends when the queue is done with the call. The call's
-variables go along to the agent.
+On overflow the node's own `overflow:` wins; else the queue's `overflow:` in acd.yaml, when
+the calling flow has a node of that name. Without a matching target the flow ends when the
+queue is done with the call. The call's variables go along to the agent.
 """
 from __future__ import annotations
 
@@ -86,12 +87,25 @@ class Queue(Node):
         ctx.note(f"queue {request.queue} skills={request.skills} language={request.language} "
                  f"priority={request.priority}")
         result = await ctx.port.queue(request)
-        ctx.note(f"queue result: {result}")
-        if result == "overflow" and self.overflow:
-            return self.overflow
-        if result == "abandoned" and self.abandoned:
+        ctx.note(f"queue result: {result.outcome}")
+        if result.outcome == "overflow":
+            target = self.overflow or self.acd_overflow_node(ctx, result.overflow_to)
+            if target:
+                return target
+        if result.outcome == "abandoned" and self.abandoned:
             return self.abandoned
-        return End("queued", queue=request, queue_result=result)
+        return End("queued", queue=request, queue_result=result.outcome)
+
+    @staticmethod
+    def acd_overflow_node(ctx: RunContext, target: str | None) -> str | None:
+        """The queue's overflow target from acd.yaml, when the calling flow has such a node."""
+        if target is None:
+            return None
+        if ctx.flow is not None and target in ctx.flow.nodes:
+            ctx.note(f"overflow to {target} (acd.yaml)")
+            return target
+        ctx.note(f"acd.yaml overflows to {target}, which is not a node of this flow: the flow ends")
+        return None
 
     def request(self, ctx: RunContext) -> QueueRequest:
         skills = {}

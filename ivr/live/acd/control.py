@@ -2,12 +2,13 @@
 
     GET  /agents                          POST /agents/{id}/login|logout|ready
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
-    GET  /interactions/{id}/explain
+    GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
 
 Errors answer 4xx with {"error": "one line"}.
 """
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from ivr.live.acd.service import AcdService
 from .agent_commands import VERBS
 
 NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
+STORE_WAIT_S = 2.0  # the longest an explanation waits for store writes still on their way
 
 
 def check_loopback(config: ControlConfig) -> None:
@@ -48,8 +50,7 @@ class ControlApi:
             web.post("/agents/{agent}/{action}", self._agent_action),
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
-            web.get("/interactions/{id}/explain",
-                    self._view(lambda r: views.explain(self.service, r.match_info["id"]))),
+            web.get("/interactions/{id}/explain", self._explain),
         ])
         return app
 
@@ -84,6 +85,21 @@ class ControlApi:
         state = self.service.agents.do(action, agent_id, request.query.get("reason"))
         log.event("control.agent", agent=agent_id, action=action, state=state.value)
         return web.json_response({"agent": agent_id, "state": state.value})
+
+    async def _explain(self, request: web.Request) -> web.Response:
+        """From the router while the interaction waits; from the store once it left its queue."""
+        interaction_id = request.match_info["id"]
+        found = views.explain(self.service, interaction_id)
+        if found is None:
+            journal = self.service.journal
+            if journal.pending:
+                await journal.drain(STORE_WAIT_S)  # it may have left a moment ago
+            record = await asyncio.to_thread(self.service.store.explanation, interaction_id)
+            if record is None:
+                raise UnknownInteraction(f"unknown interaction {interaction_id}: not waiting, and no explanation "
+                                         "in the store")
+            found = views.stored_explanation(record)
+        return web.json_response(found)
 
     @web.middleware
     async def _errors(self, request: web.Request, handler):

@@ -1,13 +1,19 @@
-"""A caller in the ACD: from the flow's `queue` node until its interaction ends.
+"""A caller in the ACD: from the flow's `queue` node until the ACD is done with it.
 
-The interaction id is the caller's channel id (`~n` for its n-th queue in one call), so a
+The interaction id is the caller's channel id (`~n` for its n-th interaction in one call), so a
 controller restart finds a waiting caller's place again (`recovery.py`). Caller input is
 bounded here, before the router sees it, to what the store keeps.
+
+Overflow (the queue's `max_wait` passed): to a queue, the caller moves there as a new
+interaction (same skills, language, priority and customer; the music goes on) and the flow
+learns only how that ends; to anything else, the flow's `queue` node gets the target with the
+'overflow' result and goes there when the calling flow has that node.
 """
 from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -16,7 +22,7 @@ from acd.decisions import Overflow
 from acd.errors import AcdError
 from acd.model import Interaction, Media
 from acd.store import Store
-from ivr.flows.port import QueueRequest
+from ivr.flows.port import QueueRequest, QueueResult
 from ivr.live.call import Call
 from ivr.live.states import WAITER_TRANSITIONS, WaiterState, move
 
@@ -41,6 +47,7 @@ class Waiter:
     bridge: str | None = None
     recording: str | None = None
     state: WaiterState = WaiterState.WAITING
+    overflow_to: str | None = None  # the acd.yaml target of an overflow that left the ACD
 
     @property
     def closed(self) -> bool:
@@ -67,20 +74,26 @@ class Handoff:
         self.service = service
         self._queued: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
 
-    async def enqueue(self, call: Call, request: QueueRequest) -> str:
-        """Keep the caller until the interaction ends; 'answered', 'abandoned' or 'overflow'."""
+    async def enqueue(self, call: Call, request: QueueRequest) -> QueueResult:
+        """Keep the caller until the ACD is done with it (moves between queues included)."""
+        interaction = bounded(request, call, self._next_id(call), self.service.clock())
+        return await self.serve(call, interaction, resumed=False)
+
+    def _next_id(self, call: Call) -> str:
         count = self._queued.get(call, 0)
         self._queued[call] = count + 1
-        interaction_id = call.channel_id if count == 0 else f"{call.channel_id}~{count}"
-        return await self.serve(call, bounded(request, call, interaction_id, self.service.clock()), resumed=False)
+        return call.channel_id if count == 0 else f"{call.channel_id}~{count}"
 
-    async def serve(self, call: Call, interaction: Interaction, *, resumed: bool) -> str:
+    async def serve(self, call: Call, interaction: Interaction, *, resumed: bool) -> QueueResult:
         service = self.service
+        if resumed:  # after a restart: later interactions of this call must not reuse its ids
+            _, tilde, count = interaction.id.rpartition("~")
+            self._queued[call] = max(self._queued.get(call, 0), int(count) + 1 if tilde and count.isdigit() else 1)
         try:
             decisions = service.router.interaction_arrived(interaction, service.clock())
         except AcdError as exc:
             call.log("acd.refused", queue=interaction.queue, reason=str(exc))
-            return OVERFLOW
+            return QueueResult(OVERFLOW)
         finally:
             service.recovery.resuming.pop(interaction.id, None)
         waiter = service.waiters[interaction.id] = Waiter(interaction, call)
@@ -100,7 +113,7 @@ class Handoff:
                 self.caller_left(waiter)
             raise
         finally:
-            service.waiters.pop(interaction.id, None)
+            service.waiters.pop(waiter.interaction.id, None)
             if service.controller.stopping:  # a restart: the caller keeps its music, or its agent
                 await waiter.hold.detach()
             else:
@@ -111,8 +124,8 @@ class Handoff:
         if outcome == ANSWERED:
             self.agent_left(waiter)
             await call.hangup()
-        call.log("acd.left_queue", interaction=interaction.id, outcome=outcome, recording=waiter.recording or "")
-        return outcome
+        call.log("acd.left_queue", interaction=waiter.interaction.id, outcome=outcome, recording=waiter.recording or "")
+        return QueueResult(outcome, waiter.overflow_to if outcome == OVERFLOW else None)
 
     def _position(self, interaction_id: str) -> int:
         waiting = [interaction.id for interaction in self.service.router.waiting()]
@@ -149,9 +162,32 @@ class Handoff:
         service.commit(decisions, lambda writer: writer.waiting(snapshot), what="no-answer")
 
     def overflowed(self, waiter: Waiter, decision: Overflow) -> None:
+        """The router has ended the interaction ('overflow'): move the caller on, or let it go."""
+        waiter.call.log("acd.overflow", interaction=decision.interaction_id, target=decision.target or "",
+                        to_queue=decision.to_queue)
+        if decision.to_queue and decision.target and not waiter.call.hung_up:
+            try:
+                self._move(waiter, decision.target)
+                return
+            except AcdError as exc:
+                waiter.call.log("acd.refused", queue=decision.target, reason=str(exc))
         waiter.move(WaiterState.ENDED)
-        waiter.call.log("acd.overflow", interaction=decision.interaction_id, target=decision.target or "")
+        waiter.overflow_to = None if decision.to_queue else decision.target
         waiter.end(OVERFLOW)
+
+    def _move(self, waiter: Waiter, queue: str) -> None:
+        """The caller goes on waiting in `queue` as a new interaction, its hold going on."""
+        service, old, now = self.service, waiter.interaction, self.service.clock()
+        moved = dataclasses.replace(old, id=self._next_id(waiter.call), queue=queue, enqueued_at=now, seq=None)
+        decisions = service.router.interaction_arrived(moved, now)
+        del service.waiters[old.id]
+        waiter.interaction = moved
+        service.waiters[moved.id] = waiter
+        if waiter.hold is not None:
+            waiter.hold.requeue(service.router.queues[queue])
+        waiter.call.log("acd.moved", interaction=old.id, to=moved.id, queue=queue)
+        snapshot = copy.copy(moved)
+        service.commit(decisions, lambda writer: writer.waiting(snapshot), what="overflow-moved")
 
     def agent_left(self, waiter: Waiter) -> None:
         if waiter.closed:
@@ -170,13 +206,16 @@ class Handoff:
         service = self.service
         offer, interaction_id, now = waiter.offer, waiter.interaction.id, service.clock()
         outcome = ANSWERED if waiter.state is WaiterState.BRIDGED else ABANDONED
+        explained = (service.explanation(waiter.interaction, "abandoned", now),) \
+            if waiter.state is WaiterState.WAITING else ()
         waiter.move(WaiterState.ENDED)
         decisions = service.router.interaction_left(interaction_id, now)
         if offer:
             service.offers.withdraw(offer)
             offer.done.set()
         waiter.call.log("acd.caller_left", interaction=interaction_id, outcome=outcome)
-        service.commit(decisions, lambda writer: writer.ended(interaction_id, now, outcome), what="caller-left")
+        service.commit(decisions, lambda writer: writer.ended(interaction_id, now, outcome), what="caller-left",
+                       explained=explained)
 
     def _detach(self, waiter: Waiter) -> None:
         """The controller stops: the caller stays in the app and in the store for the next one."""

@@ -49,6 +49,19 @@ class Hold:
         if settings.position or settings.estimated_wait:
             self._announcer = self.tasks.spawn(self._announce(announce_now), f"announce-{self.call.channel_id}")
 
+    def requeue(self, queue: Queue) -> None:
+        """The caller moved to `queue` (overflow): its music class and announcements from now on.
+        The same music class plays on untouched, so the caller hears no gap."""
+        music_changed = queue.music_on_hold != self.queue.music_on_hold
+        self.queue = queue
+        if self._stopped:
+            return
+        if music_changed:
+            self.tasks.spawn(self._music(True), f"moh-{self.call.channel_id}")
+        settings = queue.announcements
+        if (settings.position or settings.estimated_wait) and (self._announcer is None or self._announcer.done()):
+            self._announcer = self.tasks.spawn(self._announce(False), f"announce-{self.call.channel_id}")
+
     async def stop(self) -> None:
         """Silence: no announcement, no music (before bridging, overflowing or hanging up)."""
         if self._stopped:
@@ -68,6 +81,8 @@ class Hold:
         if not now:
             await asyncio.sleep(self.queue.announcements.every_s)
         while not self._stopped:
+            if not (self.queue.announcements.position or self.queue.announcements.estimated_wait):
+                return  # moved to a queue that does not announce
             where = self.where()
             if where is not None:
                 sentences = announcement(self.call.language, *where)

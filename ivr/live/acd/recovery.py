@@ -66,8 +66,8 @@ class Recovery:
         call.language = interaction.language
 
         async def wait_again() -> None:
-            outcome = await self.service.handoff.serve(call, interaction, resumed=True)
-            call.log("acd.resumed_end", interaction=interaction.id, outcome=outcome)
+            result = await self.service.handoff.serve(call, interaction, resumed=True)
+            call.log("acd.resumed_end", interaction=interaction.id, outcome=result.outcome)
         return wait_again
 
     async def _linger(self, call: Call, interaction_id: str | None) -> None:

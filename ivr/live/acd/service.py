@@ -10,6 +10,8 @@ the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live
 
 `commit` is the one way an event reaches the router and the store: the router decides in
 memory, the same event's writes go to the journal in order, then the decisions are acted on.
+An interaction leaving its queue (offered, overflow, abandoned) has its routing explanation,
+as it stood then, written in the same transaction, for `ivr queues explain` afterwards.
 Inputs are bounded before the router sees them (`Handoff.interaction`), so the store cannot
 refuse what the router accepted.
 """
@@ -22,9 +24,10 @@ from collections.abc import Callable
 
 from acd import config as acd_config
 from acd.decisions import Assignment, Decision, Overflow
-from acd.model import Agent
+from acd.explain import explain
+from acd.model import Agent, Interaction
 from acd.router import Router
-from acd.store import Store, StoreWriter
+from acd.store import ExplanationRecord, Store, StoreWriter
 from ivr import log
 from ivr.config import Config
 from ivr.health import failed
@@ -74,29 +77,47 @@ class AcdService:
     # -- decisions and time -----------------------------------------------------------------
 
     def commit(self, decisions: list[Decision], write: Callable[[StoreWriter], None] | None = None,
-               what: str = "acd") -> None:
+               what: str = "acd", explained: tuple[ExplanationRecord, ...] = ()) -> None:
         """Journal what just happened in the router (one transaction, in order), then act on its
         decisions. `write` must capture values, not live objects: it runs later, off the loop."""
         offered = [(d.interaction_id, d.agent_id, d.at) for d in decisions if isinstance(d, Assignment)]
         overflowed = [(d.interaction_id, d.at) for d in decisions if isinstance(d, Overflow)]
+        explained += tuple(record for record in map(self._explain_decision, decisions) if record is not None)
         changes = self.router.take_state_changes()
         agents = {c.agent_id: copy.copy(self.router.agents[c.agent_id]) for c in changes}
 
         def transaction(writer: StoreWriter) -> None:
             if write:
                 write(writer)
+            for record in explained:
+                writer.explained(record)
             for interaction_id, agent_id, at in offered:
                 writer.offered(interaction_id, agent_id, at)
             for interaction_id, at in overflowed:
                 writer.ended(interaction_id, at, "overflow")
             writer.agent_changes(changes, agents)
-        if write or offered or overflowed or changes:
+        if write or offered or overflowed or changes or explained:
             self.journal.submit(what, transaction)
         for decision in decisions:
             try:
                 self._act(decision)
             except Exception as exc:  # noqa: BLE001 - one interaction's failure must not stop the others
                 failed("acd.decision_failed", exc, interaction=decision.interaction_id, decision=repr(decision))
+
+    def explanation(self, interaction: Interaction, left: str, now: float) -> ExplanationRecord:
+        """Why each agent could or could not take `interaction` at `now`, as the store keeps it."""
+        found = explain(interaction, self.router.agents.values(), self.router.queues[interaction.queue], now)
+        return ExplanationRecord(interaction.id, now, left, tuple(found.lines()), tuple(found.eligible()))
+
+    def _explain_decision(self, decision: Decision) -> ExplanationRecord | None:
+        waiter = self.waiters.get(decision.interaction_id)
+        if waiter is None:
+            return None
+        if isinstance(decision, Assignment):
+            left = f"offered to {decision.agent_id}"
+        else:
+            left = f"overflow to {'queue ' if decision.to_queue else ''}{decision.target or 'nowhere'}"
+        return self.explanation(waiter.interaction, left, decision.at)
 
     def _act(self, decision: Decision) -> None:
         waiter = self.waiters.get(decision.interaction_id)

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from acd.errors import UnknownQueue
+from acd.errors import UnknownInteraction, UnknownQueue
 from acd.model import AgentState
+from acd.store import ExplanationRecord
 from ivr.live.acd.service import AcdService
 
 
@@ -45,6 +46,18 @@ def queue(service: AcdService, name: str) -> dict[str, Any]:
     return {**summary, "calls": waiting}
 
 
-def explain(service: AcdService, interaction_id: str) -> dict[str, Any]:
-    explanation = service.router.explain(interaction_id, service.clock())
-    return {"interaction": interaction_id, "eligible": explanation.eligible(), "lines": explanation.lines()}
+def explain(service: AcdService, interaction_id: str) -> dict[str, Any] | None:
+    """Why each agent can or cannot take a waiting interaction now; None when it is not waiting."""
+    now = service.clock()
+    try:
+        explanation = service.router.explain(interaction_id, now)
+    except UnknownInteraction:
+        return None
+    return {"interaction": interaction_id, "source": "live", "as_of": now, "left": None,
+            "eligible": explanation.eligible(), "lines": explanation.lines()}
+
+
+def stored_explanation(record: ExplanationRecord) -> dict[str, Any]:
+    """An explanation kept in the store when the interaction left its queue."""
+    return {"interaction": record.interaction_id, "source": "store", "as_of": record.at, "left": record.left,
+            "eligible": list(record.eligible), "lines": list(record.lines)}

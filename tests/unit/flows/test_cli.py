@@ -22,13 +22,13 @@ def test_given_the_shipped_flows_when_checked_then_ok_with_a_summary(monkeypatch
     monkeypatch.chdir(ROOT)
     result = invoke("check")
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 30 nodes, 0 warnings"
+    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 31 nodes, 0 warnings"
 
 
 def test_given_the_shipped_flows_when_their_tests_run_then_all_pass():
     result = invoke("test", str(SHIPPED))
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "13 passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == "14 passed, 0 failed"
 
 
 def test_given_a_broken_flow_when_checked_then_problems_one_per_line_and_exit_1(flow_dir):
@@ -228,7 +228,7 @@ def test_given_a_shell_glob_that_includes_schedules_yaml_when_checked_then_it_is
     assert "flows/schedules.yaml" in files
     result = invoke("check", *files)
     assert result.exit_code == 0, result.output
-    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 30 nodes, 0 warnings"
+    assert result.output.strip().splitlines()[-1] == "ok: 3 flows, 31 nodes, 0 warnings"
 
 
 def test_given_a_broken_schedules_yaml_named_on_the_command_line_when_checked_then_its_own_errors_show(flow_dir):
