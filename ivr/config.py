@@ -228,3 +228,13 @@ def _apply_env(config: Config, env: dict[str, str]) -> None:
             if name in env and hints[f.name] != dict[str, str]:
                 setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
                 config.overrides[f"{section}.{f.name}"] = name
+    for i, agent in enumerate(config.agents):
+        name = agent_password_variable(agent.id)
+        if name in env:
+            agent.password = env[name]
+            config.overrides[f"agents[{i}].password"] = name
+
+
+def agent_password_variable(agent_id: str) -> str:
+    """The environment variable that sets an agent's SIP password: IVR_AGENTS_AGENT1_PASSWORD."""
+    return "IVR_AGENTS_" + "".join(c if c.isalnum() else "_" for c in agent_id).upper() + "_PASSWORD"

@@ -10,12 +10,20 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import yaml
 
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .config import Config
+
+
+def agent_password_variable(agent_id: str) -> str:
+    from .config import agent_password_variable as variable
+    return variable(agent_id)
 
 IP = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # users, agent ids, the Stasis app, flow names
@@ -133,3 +141,46 @@ def _port(key: str, value: int) -> Iterator[tuple[str, str]]:
 def _range(key: str, start: int, end: int) -> Iterator[tuple[str, str]]:
     if not (1024 <= start < end <= 65535):
         yield key, f"expected 1024 <= start < end <= 65535, got {start}-{end}"
+
+
+# A password is a shipped development default when it ends with this mark (every password in the
+# shipped ivr.yaml does) or equals one of that file's passwords.
+DEV_MARK = "-local-dev"
+SHIPPED = Path(__file__).resolve().parents[1] / "ivr.yaml"
+
+
+def refuse_shipped_passwords(config: Config) -> None:
+    """`serve` and `pbx up`: no shipped default password while any service binds beyond loopback."""
+    exposed = [(key, host) for key, host in _binds(config) if not ipaddress.ip_address(host).is_loopback]
+    if not exposed:
+        return
+    shipped = _shipped_passwords()
+    secrets = {"ari.password": config.ari.password, "ami.password": config.ami.password,
+               **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)}}
+    variables = ["IVR_ARI_PASSWORD", "IVR_AMI_PASSWORD", *(agent_password_variable(a.id) for a in config.agents)]
+    for (key, value), variable in zip(secrets.items(), variables):
+        if value.endswith(DEV_MARK) or value in shipped:
+            bound, host = exposed[0]
+            where = config.overrides.get(key)
+            source = f"environment {where}" if where else config.source
+            raise ConfigError(f"{source}: {key}: is a shipped development default and {bound} = {host} listens "
+                              f"beyond loopback; set a password of your own ({variable})")
+
+
+def _binds(config: Config) -> list[tuple[str, str]]:
+    match = URL.fullmatch(config.ari.url)
+    ari_host = match.group(2).strip("[]") if match else "127.0.0.1"
+    control = "127.0.0.1" if config.control.host == "localhost" else config.control.host
+    return [("sip.host", config.sip.host), ("ari.url", ari_host), ("ami.host", config.ami.host),
+            ("control.host", control), ("speech.rtp_host", config.speech.rtp_host)]
+
+
+def _shipped_passwords() -> set[str]:
+    """The passwords of the shipped ivr.yaml, when this is a checkout that has it."""
+    try:
+        raw = yaml.safe_load(SHIPPED.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return set()
+    found = {str(raw.get(section, {}).get("password", "")) for section in ("ari", "ami")}
+    found |= {str(agent.get("password", "")) for agent in raw.get("agents") or [] if isinstance(agent, dict)}
+    return found - {""}
