@@ -84,7 +84,10 @@ def pbx_config(ctx: click.Context, out_dir: str) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in render_config(config_dir(), ctx.find_object(config_module.Config)).items():
-        (out / name).write_text(text)
+        path = out / name
+        path.touch(mode=0o640)  # it holds the ARI, AMI and agent passwords
+        path.chmod(0o640)
+        path.write_text(text)
     click.echo(f"wrote the Asterisk configuration to {out}")
 
 
