@@ -1,10 +1,13 @@
 # Production image: Asterisk 22 (Debian unstable carries it; Debian 12 has none) and the controller.
 #   docker build -t ivr-acd .
 #   docker run --network host -v $PWD/ivr.yaml:/etc/ivr/ivr.yaml:ro -v $PWD/flows:/opt/ivr/flows:ro \
-#              -v ivr-recordings:/var/spool/asterisk/recording ivr-acd
-# Everything binds to 127.0.0.1 unless the config says otherwise (IVR_SIP_HOST=0.0.0.0 to take calls
-# from other machines; keep ARI and AMI on loopback).
-FROM debian:sid-slim
+#              -v ivr-state:/var/lib/ivr -v ivr-recordings:/var/spool/asterisk/recording ivr-acd
+# Everything binds to 127.0.0.1 unless the config says otherwise (IVR_SIP_HOST=<this host's address> to
+# take calls from other machines; keep ARI and AMI on loopback). No working password ships in the image:
+# pass IVR_ARI_PASSWORD, IVR_AMI_PASSWORD, IVR_AGENTS_<ID>_PASSWORD, or the first start generates them
+# into /var/lib/ivr/secrets/credentials.env (0600). See docs/security.md.
+# Pinned: a dated Debian unstable snapshot (Asterisk 22 is only in unstable); move the date on purpose.
+FROM debian:sid-20251208-slim
 
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
@@ -31,6 +34,9 @@ ENV IVR_CONFIG=/etc/ivr/ivr.yaml \
     IVR_MEDIA_PBX_PROMPTS_DIR=/var/lib/ivr/prompts \
     IVR_MEDIA_PBX_FLOWS_DIR=/opt/ivr/flows \
     IVR_MEDIA_RECORDINGS_DIR=/var/spool/asterisk/recording \
-    IVR_MEDIA_PBX_RECORDINGS_DIR=/var/spool/asterisk/recording
+    IVR_MEDIA_PBX_RECORDINGS_DIR=/var/spool/asterisk/recording \
+    IVR_CONTROL_TOKEN_FILE=/var/lib/ivr/control.token \
+    IVR_ACD_STORE_URL=sqlite:////var/lib/ivr/acd.sqlite
+VOLUME ["/var/lib/ivr"]
 EXPOSE 5060/udp 10000-20000/udp
 ENTRYPOINT ["/usr/local/bin/ivr-entrypoint"]

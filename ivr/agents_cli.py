@@ -1,4 +1,5 @@
-"""`ivr agents` and `ivr queues`: talk to the running `ivr serve` over its loopback control API."""
+"""`ivr agents` and `ivr queues`: talk to the running `ivr serve` over its loopback control API,
+with the token `ivr serve` wrote into control.token_file."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +20,10 @@ def _control(ctx: click.Context, method: str, path: str, **query: str) -> Any:
     url = f"http://{config.host}:{config.port}{path}"
     if query:
         url += "?" + urllib.parse.urlencode(query)
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+    from .live.http_guard import read_token
+    token = read_token(Path(config.token_file))  # written by `ivr serve`, readable by its user only
+    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
+                                     headers={"Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())
@@ -28,7 +33,7 @@ def _control(ctx: click.Context, method: str, path: str, **query: str) -> Any:
         except ValueError:
             message = exc.reason
         raise click.ClickException(message) from None
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, ConnectionError):
         raise click.ClickException(f"ivr serve is not running (no control API on {config.host}:{config.port})") \
             from None
 

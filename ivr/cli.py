@@ -9,6 +9,7 @@ import click
 from acd.errors import AcdError
 
 from . import config as config_module
+from . import config_check
 from . import log
 from .errors import IvrError
 
@@ -79,10 +80,14 @@ def pbx_config(ctx: click.Context, out_dir: str) -> None:
     from .pbx.local import config_dir
     from .pbx.render import render_config
 
+    config_check.refuse_shipped_passwords(ctx.find_object(config_module.Config))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in render_config(config_dir(), ctx.find_object(config_module.Config)).items():
-        (out / name).write_text(text)
+        path = out / name
+        path.touch(mode=0o640)  # it holds the ARI, AMI and agent passwords
+        path.chmod(0o640)
+        path.write_text(text)
     click.echo(f"wrote the Asterisk configuration to {out}")
 
 
@@ -93,6 +98,7 @@ def serve(ctx: click.Context) -> None:
     from .app import build
 
     config = ctx.find_object(config_module.Config)
+    config_check.refuse_shipped_passwords(config)
     log.setup(config.log.level)
     log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source, flows=config.flows.dir)
 

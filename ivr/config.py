@@ -8,6 +8,7 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from . import config_check
 from .errors import ConfigError
 
 DEFAULT_PATH = Path("ivr.yaml")
@@ -90,6 +91,7 @@ class ControlConfig:
 
     host: str = "127.0.0.1"
     port: int = 8090
+    token_file: str = "var/control.token"  # written by `ivr serve` (mode 0600), read by `ivr agents`/`ivr queues`
 
 
 @dataclass
@@ -132,6 +134,7 @@ class Config:
     lookup: LookupConfig = field(default_factory=LookupConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
+    overrides: dict[str, str] = field(default_factory=dict)  # "section.key" -> the IVR_* variable that set it
 
 
 def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
@@ -152,7 +155,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         raise ConfigError(f"{path}: config file not found")
     config = Config(source=str(path))
     for f in fields(Config):
-        if f.name == "source" or f.name not in raw:
+        if f.name in ("source", "overrides") or f.name not in raw:
             continue
         setattr(config, f.name, _build(f.name, get_type_hints(Config)[f.name], raw[f.name], path))
     _apply_env(config, env)
@@ -168,7 +171,9 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         relative = config.acd.store_url.removeprefix("sqlite:///")
         if relative != ":memory:":
             config.acd.store_url = "sqlite:///" + str((base / relative).resolve())
+    config.control.token_file = str((base / config.control.token_file).resolve())
     config.speech.models = {lang: str((base / model).resolve()) for lang, model in config.speech.models.items()}
+    config_check.check(config)
     return config
 
 
@@ -234,3 +239,14 @@ def _apply_env(config: Config, env: dict[str, str]) -> None:
             name = f"IVR_{section}_{f.name}".upper()
             if name in env and hints[f.name] != dict[str, str]:
                 setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                config.overrides[f"{section}.{f.name}"] = name
+    for i, agent in enumerate(config.agents):
+        name = agent_password_variable(agent.id)
+        if name in env:
+            agent.password = env[name]
+            config.overrides[f"agents[{i}].password"] = name
+
+
+def agent_password_variable(agent_id: str) -> str:
+    """The environment variable that sets an agent's SIP password: IVR_AGENTS_AGENT1_PASSWORD."""
+    return "IVR_AGENTS_" + "".join(c if c.isalnum() else "_" for c in agent_id).upper() + "_PASSWORD"

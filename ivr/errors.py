@@ -19,7 +19,8 @@ the one line the CLI prints (then it exits with `exit_code`).
     │   └── TemplateError         a `{name}` template is malformed
     ├── TtsError                  espeak-ng / sox could not render a prompt
     ├── SpeechModelError          a Vosk model is missing or broken
-    └── NoFreePort                no UDP port left for a speech stream
+    ├── NoFreePort                no UDP port left for a speech stream
+    └── SipRefused                the PBX refused a SIP request of the test kit's phones (wrong password)
 
 The ACD core (`acd/`) imports nothing of the controller: its own tree is rooted at
 `acd.errors.AcdError` (the store's `StoreError` is one of them). The CLI prints both alike.
@@ -131,3 +132,9 @@ class SpeechModelError(IvrError):
 
 class NoFreePort(IvrError):
     code = "speech.no-port"
+
+
+class SipRefused(IvrError):
+    """The PBX refused a request of a test-kit phone (`ivr.testing`): wrong digest password, forbidden."""
+
+    code = "sip.refused"

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import config_check
 from ..config import Config
 from ..errors import PbxError
 from . import probe
@@ -53,6 +54,7 @@ class LocalPbx:
     # -- public verbs ----------------------------------------------------------
     def up(self, timeout: float = 90.0) -> None:
         _require_root("ivr pbx up")
+        config_check.refuse_shipped_passwords(self.config)
         pid = self.pid()
         if pid:
             changed = self._write_config()

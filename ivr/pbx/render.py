@@ -1,33 +1,22 @@
 """Render `asterisk-config/` templates: `{{name}}` placeholders filled from the service config."""
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 
+from .. import config_check
 from ..config import Config
 from ..errors import ConfigError
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-SERVICE_NUMBER = re.compile(r"^[0-9*#+]+$")
 
 
 def values(config: Config) -> dict[str, str]:
-    """Every placeholder value, checked so that no config value can inject Asterisk config."""
+    """Every placeholder value, checked (`config_check`) so that no config value can inject Asterisk config."""
+    config_check.check(config, secrets_required=True)
     host_port = config.ari.url.split("//", 1)[-1].split("/", 1)[0]
-    ari_host = host_port.rsplit(":", 1)[0]
-    checks = {
-        "ari.username": config.ari.username, "ari.password": config.ari.password, "ari.app": config.ari.app,
-        "ami.username": config.ami.username, "ami.password": config.ami.password,
-        **{f"agents[{i}].id": a.id for i, a in enumerate(config.agents)},
-        **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)},
-    }
-    for where, value in checks.items():
-        if not SAFE_NAME.match(value):
-            raise ConfigError(f"{config.source}: {where}: use letters, digits, '.', '_' or '-' only (got {value!r})")
-    for number in config.sip.service_numbers:
-        if not SERVICE_NUMBER.match(number):
-            raise ConfigError(f"{config.source}: sip.service_numbers: {number!r} is not a dialable number")
+    ari_host = host_port.rsplit(":", 1)[0].strip("[]")
     dialplan = "\n".join(
         f"exten => {n},1,Stasis({config.ari.app})\n same => n,Hangup()" for n in config.sip.service_numbers
     )
@@ -36,10 +25,19 @@ def values(config: Config) -> dict[str, str]:
         "ari_username": config.ari.username, "ari_password": config.ari.password,
         "ami_host": config.ami.host, "ami_port": str(config.ami.port),
         "ami_username": config.ami.username, "ami_password": config.ami.password,
-        "sip_host": config.sip.host, "sip_port": str(config.sip.port),
+        "sip_host": config.sip.host, "sip_port": str(config.sip.port), "media_binding": media_binding(config),
         "rtp_start": str(config.sip.rtp_start), "rtp_end": str(config.sip.rtp_end),
         "service_numbers_dialplan": dialplan, "ari_app": config.ari.app,
     }
+
+
+def media_binding(config: Config) -> str:
+    """Endpoint options that bind every call's RTP socket to sip.host (Asterisk binds RTP to every
+    interface otherwise). A wildcard sip.host has nothing to bind to: RTP then listens everywhere."""
+    if ipaddress.ip_address(config.sip.host).is_unspecified:
+        return "; sip.host is a wildcard address: RTP listens on every interface"
+    return (f"media_address = {config.sip.host}\n"
+            "bind_rtp_to_media_address = yes  ; RTP sockets on sip.host only, not on every interface")
 
 
 def agents_conf(config: Config) -> str:

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..errors import SipRefused
 from .scripted_caller import AWAIT_BYE, SDP
 from .sipp import free_media_port, free_udp_port, sipp_binary
 
@@ -155,21 +156,26 @@ DIAL_INVITE = """  <send retrans="500">
   </send>
 """
 
-DIAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="agent phone dials">
-{challenged}  <recv response="100" optional="true"/>
-  <recv response="401" auth="true"/>
-  <send>
+# The ACK of a final non-2xx answer: in the INVITE's transaction ([last_Via:] repeats its branch).
+ACK_FINAL = """  <send>
     <![CDATA[
       ACK sip:{number}@[remote_ip]:[remote_port] SIP/2.0
       [last_Via:]
       [last_To:]
 {headers}
-      CSeq: 1 ACK
+      CSeq: {cseq} ACK
       Content-Length: 0
     ]]>
   </send>
-{authenticated}  <recv response="100" optional="true"/>
+"""
+
+DIAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="agent phone dials">
+{challenged}  <recv response="100" optional="true"/>
+  <recv response="401" auth="true"/>
+{ack_challenge}{authenticated}  <recv response="100" optional="true"/>
+  <recv response="401" optional="true" next="refused"/>
+  <recv response="403" optional="true" next="refused"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
   <recv response="200" rtd="true" crlf="true"/>
@@ -183,7 +189,16 @@ DIAL = """<?xml version="1.0" encoding="ISO-8859-1" ?>
       Content-Length: 0
     ]]>
   </send>
-{await_bye}"""
+{await_bye}
+  <nop next="end"/>
+  <!-- The digest answer was refused (wrong password): ACK the final response, say so, and fail at
+       once (a receive that cannot come, with a 1 ms timeout) instead of waiting out the call. -->
+  <label id="refused"/>
+{ack_refusal}  <nop><action><log message="REFUSED"/></action></nop>
+  <recv request="NEVER" timeout="1"/>
+  <label id="end"/>
+</scenario>
+"""
 
 # SIPp reports an error on stderr as `date<TAB>time<TAB>epoch: what happened` (and more lines after).
 SIPP_EVENT = re.compile(r"^\d{4}-\d\d-\d\d\t[^\t]+\t[^:]+: (.*)$", re.MULTILINE)
@@ -226,20 +241,28 @@ class AgentPhone:
     def dial(self, number: str, timeout_s: float = 20.0) -> None:
         """Call `number` from this agent's endpoint (digest auth) and stay until the far end hangs up.
 
-        A wrong password is challenged again and again (SIPp takes each 401 for a retransmission):
-        it fails when `timeout_s` runs out.
+        A refused digest answer (wrong password: Asterisk answers 401 or 403 again) raises
+        `SipRefused` at once.
         """
         headers = DIAL_HEADERS.format(agent=self.agent)
         auth = f"      [authentication username={self.agent} password={self.password}]\n"
+        await_bye = AWAIT_BYE.format(timeout_ms=int(timeout_s * 1000)).replace("</scenario>\n", "")
         text = DIAL.format(
-            number=number, headers=headers, await_bye=AWAIT_BYE.format(timeout_ms=int(timeout_s * 1000)),
+            number=number, headers=headers, await_bye=await_bye,
+            ack_challenge=ACK_FINAL.format(number=number, headers=headers, cseq=1),
+            ack_refusal=ACK_FINAL.format(number=number, headers=headers, cseq=2),
             challenged=DIAL_INVITE.format(number=number, headers=headers, cseq=1, auth="", sdp=SDP),
             authenticated=DIAL_INVITE.format(number=number, headers=headers, cseq=2, auth=auth, sdp=SDP))
         scenario = self.dir / "dial.xml"
         scenario.write_text(text)
+        for old in self.dir.glob("dial_*_logs.log"):
+            old.unlink()
         done = subprocess.run(self._sipp(scenario, free_udp_port(), "-m", "1", "-timeout", f"{int(timeout_s)}s",
-                                         "-timeout_error"),
+                                         "-timeout_error", "-trace_logs"),
                               cwd=self.dir, capture_output=True, text=True, timeout=timeout_s + 20)
+        if any("REFUSED" in log.read_text() for log in self.dir.glob("dial_*_logs.log")):
+            raise SipRefused(f"{self.agent} could not dial {number}: Asterisk refused its digest answer "
+                             f"(wrong password for {self.agent}?)")
         if done.returncode != 0:
             raise RuntimeError(f"{self.agent} could not dial {number}: {sipp_error(done, self.dir)}")
 

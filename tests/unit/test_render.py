@@ -19,6 +19,17 @@ def test_given_the_shipped_config_when_rendered_then_no_placeholder_is_left(conf
     assert "bindaddr = 127.0.0.1" in files["http.conf"]
     assert "exten => 100,1,Stasis(ivr)" in files["extensions.conf"]
     assert "password = agent1-local-dev" in files["pjsip_agents.conf"]
+    assert files["pjsip.conf"].count("media_address = 127.0.0.1\nbind_rtp_to_media_address = yes") == 2
+
+
+def test_given_a_wildcard_sip_host_when_rendered_then_rtp_is_not_bound_to_it(config):
+    wildcard = dataclasses.replace(config, sip=dataclasses.replace(config.sip, host="0.0.0.0"))
+    assert "media_address" not in render_config(CONFIG_DIR, wildcard)["pjsip.conf"]
+
+
+def test_given_an_empty_agent_password_when_rendered_then_it_is_refused(config):
+    with pytest.raises(ConfigError, match=r"agents\[0\].password: is empty"):
+        render_config(CONFIG_DIR, dataclasses.replace(config, agents=[AgentEndpoint("agent1", "")]))
 
 
 def test_given_callers_when_rendered_then_their_context_only_enters_stasis(config):
@@ -34,6 +45,9 @@ def test_given_callers_when_rendered_then_their_context_only_enters_stasis(confi
     (lambda c: dataclasses.replace(c, agents=[AgentEndpoint("agent1", "a b")]), r"agents\[0\].password"),
     (lambda c: dataclasses.replace(c, sip=dataclasses.replace(c.sip, service_numbers=["1,n,System(x)"])),
      "sip.service_numbers"),
+    (lambda c: dataclasses.replace(c, sip=dataclasses.replace(c.sip, host="127.0.0.1\n[evil]")), "sip.host"),
+    (lambda c: dataclasses.replace(c, ami=dataclasses.replace(c.ami, host="127.0.0.1\n[evil]")), "ami.host"),
+    (lambda c: dataclasses.replace(c, ari=dataclasses.replace(c.ari, url="http://127.0.0.1\n[x]:8088")), "ari.url"),
 ])
 def test_given_a_value_that_could_inject_config_when_rendered_then_it_is_refused(config, change, message):
     with pytest.raises(ConfigError, match=message):

@@ -4,7 +4,8 @@
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
 
-Errors answer 4xx with {"error": "one line"}.
+Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
+Origin, body size); the CLI sends the token from control.token_file.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
 from ivr.errors import ConfigError
+from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
 
@@ -32,8 +34,8 @@ def check_loopback(config: ControlConfig) -> None:
     except ValueError:
         loopback = config.host == "localhost"
     if not loopback:
-        raise ConfigError(f"control.host: {config.host} is not a loopback address; the control API has no "
-                          "authentication and listens on loopback only")
+        raise ConfigError(f"control.host: {config.host} is not a loopback address; the control API speaks "
+                          "plain HTTP and listens on loopback only")
 
 
 class ControlApi:
@@ -44,7 +46,8 @@ class ControlApi:
         service.controller.services.append(self)
 
     def app(self) -> web.Application:
-        app = web.Application(middlewares=[self._errors])
+        app = http_guard.application(self.config.host, self.config.port, self.config.token_file,
+                                     middlewares=[self._errors])
         app.add_routes([
             web.get("/agents", self._view(lambda r: views.agents(self.service))),
             web.post("/agents/{agent}/{action}", self._agent_action),
