@@ -26,15 +26,18 @@ def acd(config, pbx, pbx_state, tmp_path):
 
 def explain_api(acd, interaction_id: str) -> tuple[int, dict]:
     url = f"http://{acd.config.control.host}:{acd.config.control.port}/interactions/{interaction_id}/explain"
+    token = Path(acd.config.control.token_file).read_text().strip()
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
 
 
 def ivr_cli(acd, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "IVR_CONTROL_PORT": str(acd.config.control.port)}
+    env = {**os.environ, "IVR_CONTROL_PORT": str(acd.config.control.port),
+           "IVR_CONTROL_TOKEN_FILE": acd.config.control.token_file}
     return subprocess.run([str(Path(sys.executable).parent / "ivr"), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=30)
 
