@@ -82,8 +82,10 @@ class ServeProcess:
         assert self.proc is not None, "not started"
         return self.proc.pid
 
-    def start(self, timeout: float = 30.0, env: dict[str, str] | None = None) -> "ServeProcess":
-        """Start a controller and wait until it has connected to ARI (and re-attached calls)."""
+    def start(self, timeout: float = 30.0, env: dict[str, str] | None = None,
+              command: list[str] | None = None) -> "ServeProcess":
+        """Start a controller (`command`, default `python -m ivr serve`) and wait until it has
+        connected to ARI (and re-attached calls)."""
         if self.proc and self.proc.poll() is None:
             raise RuntimeError(f"ivr serve is already running (pid {self.proc.pid})")
         connected_before = self.count("ari.connected")
@@ -91,7 +93,7 @@ class ServeProcess:
             log_file.write(f"# --- controller {self.starts + 1} ---\n")
             log_file.flush()
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "ivr", "serve"], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+                command or [sys.executable, "-m", "ivr", "serve"], cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
                 env={**os.environ, **self._pinned(), **(env or {}), "IVR_CONFIG": str(self.config_path)})
         self.starts += 1
 
@@ -131,6 +133,10 @@ class ServeProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def signal_debug(self) -> None:
+        """SIGUSR2: a controller run by bench/soak_serve.py takes a tracemalloc snapshot."""
+        os.kill(self.pid, signal.SIGUSR2)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None

@@ -91,10 +91,22 @@ class Rig:
         return [(row.customer, row.status) for row in self.rows() if row.status in OPEN]
 
     def close(self) -> None:
+        """Stop everything; calls a failed test left up (SIPp killed: no BYE) are hung up on the PBX,
+        or the next controller would adopt them."""
         self.stop_callers()
         self.stop_phones()
         self.serve.stop()
         self.engine.dispose()
+        hang_up_all(self.config)
+
+
+def hang_up_all(config) -> None:
+    from conftest import ari_get, ari_request
+
+    for channel in ari_get(config, "/channels"):
+        ari_request(config, "DELETE", f"/channels/{channel['id']}")
+    for bridge in ari_get(config, "/bridges"):
+        ari_request(config, "DELETE", f"/bridges/{bridge['id']}")
 
 
 def bridged(pbx_state) -> bool:
