@@ -20,8 +20,8 @@ SETTLED = ("available", "wrap_up")
 @pytest.fixture
 def rig(config, pbx, pbx_state, tmp_path):
     rig = Rig(config, tmp_path / "serve", f"sqlite:///{tmp_path}/acd.sqlite")
-    rig.serve.start()
     try:
+        rig.serve.start()
         yield rig
     finally:
         rig.close()
