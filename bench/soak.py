@@ -150,7 +150,7 @@ def main() -> int:
         line = sipp.start_calls("caller_dtmf1", service="199", calls=line_calls, rate=rate, limit=args.concurrent,
                                 pause_ms=args.pause_ms, timeout_s=seconds + 300, workdir=_mkdir(workdir / "line"),
                                 target=f"127.0.0.1:{config.sip.port}")
-        queued = None
+        queued = (None, None)
         if queued_calls:
             scenario = caller_scenario([f"wait {args.talk_ms}"], end="hangup", directory=_mkdir(workdir / "queued"))
             queued = sipp.start_calls(scenario, service="100", calls=queued_calls, rate=args.queued_rate,
@@ -167,7 +167,11 @@ def main() -> int:
                 say(f"soak: warm-up over, rss {rss_start / 1024:.1f} MB")
             if now >= next_sample:
                 next_sample += 60
-                channels, bridges = ari_counts(serve)
+                try:
+                    channels, bridges = ari_counts(serve)
+                except OSError as exc:  # Asterisk's HTTP server drops a request now and then under load
+                    say(f"soak: t={now - started:.0f}s ARI did not answer: {exc!r}")
+                    continue
                 say(f"soak: t={now - started:.0f}s rss={serve.rss_kb() / 1024:.1f}MB channels={channels} "
                     f"bridges={bridges} failed_calls={serve.count('call.failed')}")
             if now - started >= seconds - 2 and not rss_end:
@@ -177,7 +181,7 @@ def main() -> int:
             time.sleep(0.5)
         rss_end = rss_end or serve.rss_kb()
         rss_start = rss_start or rss_end
-        results = [sipp.finish(*line, 600)] + ([sipp.finish(*queued, 600)] if queued else [])
+        results = [sipp.finish(*line, 600)] + ([sipp.finish(*queued, 600)] if queued[0] else [])
         for name, result in zip(("line", "queued"), results):
             say(f"soak: {name} calls: {result.successful} ok, {result.failed} failed, peak {result.peak_concurrent}")
         leaked_channels = settle(lambda: ari_counts(serve)[0], 20)
@@ -192,6 +196,9 @@ def main() -> int:
             say((workdir / "tracemalloc" / "top.txt").read_text() if (workdir / "tracemalloc" / "top.txt").exists()
                 else "soak: no tracemalloc report")
     finally:
+        for proc, _ in [line, queued] if "line" in locals() else []:
+            if proc is not None and proc.poll() is None:
+                proc.kill()
         for phone in phones:
             phone.stop()
         serve.stop()
