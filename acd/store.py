@@ -129,7 +129,7 @@ class Store:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.engine: Engine = sa.create_engine(url)
+            self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)  # a restarted PostgreSQL leaves dead pooled connections
             metadata.create_all(self.engine)
         except (sa.exc.SQLAlchemyError, ImportError) as exc:
             raise StoreError(f"cannot open the ACD store {self._safe(url)}: "

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 OFFER_ARG = "acd-offer"
 CHANNEL_PREFIX = "acd-offer-"
+BRIDGE_PREFIX = "acd-"  # + the interaction id: the caller-agent bridge
 # Q.850 causes of an offer that never rang out: the phone said busy, or could not be reached
 # (20 subscriber absent: not registered; 1, 3, 27, 38: no such number, no route, out of order, network).
 Q850_USER_BUSY = 17
@@ -65,7 +66,7 @@ def pause_reason_for(cause: int | None) -> str:
 
 
 def bridge_id(interaction_id: str) -> str:
-    return f"acd-{interaction_id}"
+    return f"{BRIDGE_PREFIX}{interaction_id}"
 
 
 class Offers:

@@ -19,7 +19,7 @@ from ivr import log
 from ivr.errors import AriError
 from ivr.live.call import Call
 
-from .offers import CHANNEL_PREFIX, bridge_id
+from .offers import BRIDGE_PREFIX, CHANNEL_PREFIX, bridge_id
 
 if TYPE_CHECKING:
     from .service import AcdService
@@ -57,7 +57,7 @@ class Recovery:
         mine += [(interaction, "waiting") for interaction in self.found_waiting
                  if interaction.id.split("~")[0] == call.channel_id]
         if not mine:
-            return None
+            return lambda: self._linger_or_run(call)
         interaction, status = mine[-1]
         if status == "answered":
             self.lingering[interaction.id] = call
@@ -69,6 +69,16 @@ class Recovery:
             result = await self.service.handoff.serve(call, interaction, resumed=True)
             call.log("acd.resumed_end", interaction=interaction.id, outcome=result.outcome)
         return wait_again
+
+    async def _linger_or_run(self, call: Call) -> None:
+        """A channel the store does not know: if it sits in one of our caller-agent bridges (its
+        row was lost), it talks on until one side hangs up; else its flow runs again."""
+        bridges = await self.service.controller.ari.get("/bridges") or []
+        if any(b["id"].startswith(BRIDGE_PREFIX) and call.channel_id in b.get("channels", []) for b in bridges):
+            call.log("acd.unknown_bridge_adopted")
+            await self._linger(call, None)
+        else:
+            await self.service.controller.flow.run(call)
 
     async def _linger(self, call: Call, interaction_id: str | None) -> None:
         """A bridged call found after a restart: wait for one side to hang up, then end the other.
