@@ -9,8 +9,7 @@ import click
 from acd.errors import AcdError
 
 from . import config as config_module
-from . import config_check
-from . import log
+from . import config_check, log
 from .errors import IvrError
 
 

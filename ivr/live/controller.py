@@ -61,7 +61,7 @@ class Controller:
         self.calls: dict[str, Call] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.finished: deque[CallRecord] = deque(maxlen=history)
-        self.connected = asyncio.Event()
+        self.connected = asyncio.Event()  # set while the event stream is up
         self.stopping = False
         self.handlers: dict[str, StasisHandler] = dict(flow.handlers)
         self.resumers: list[Resumer] = []
@@ -77,7 +77,7 @@ class Controller:
                 for service in self.services:
                     await service.start()
                     started.append(service)
-                await self.ari.run(self.on_event, self.on_connect)
+                await self.ari.run(self.on_event, self.on_connect, self.connected.clear)
             finally:
                 # Calls stay in our Stasis app: the next controller re-attaches to them.
                 self.stopping = True

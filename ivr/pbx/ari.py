@@ -47,7 +47,8 @@ class Ari(Protocol):
 
     def delete(self, path: str, **kw: Any) -> Awaitable[Any]: ...
 
-    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]]) -> None: ...
+    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]],
+                  on_disconnect: Callable[[], None] = lambda: None) -> None: ...
 
 
 class AriClient:
@@ -113,8 +114,10 @@ class AriClient:
         return self.request("DELETE", path, **kw)
 
     async def run(self, on_event: Callable[[Event], None], on_connect: Callable[[], Awaitable[None]],
-                  *, first_delay: float = 0.5, max_delay: float = 10.0) -> None:
-        """Stream events forever. Unreachable Asterisk: retry with backoff. Bad credentials: raise."""
+                  on_disconnect: Callable[[], None] = lambda: None, *, first_delay: float = 0.5,
+                  max_delay: float = 3.0) -> None:
+        """Stream events forever. Unreachable Asterisk: `on_disconnect`, then retry with backoff.
+        Bad credentials: raise."""
         url = self.base.replace("http", "ws", 1) + "/events"
         delay = first_delay
         while True:
@@ -140,6 +143,7 @@ class AriClient:
             except (aiohttp.ClientError, OSError, AriUnavailable) as exc:
                 log.warning("ari.unreachable", url=self.config.url, reason=type(exc).__name__,
                             retry_in_s=round(delay, 2))
+            on_disconnect()
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, max_delay)
 

@@ -116,7 +116,8 @@ class FakeAri:
     def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
         return self.request("DELETE", path, **kw)
 
-    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]]) -> None:
+    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]],
+                  on_disconnect: Callable[[], None] = lambda: None) -> None:
         await on_connect()
         while (event := await self._events.get()) is not None:
             on_event(event)
