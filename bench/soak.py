@@ -10,13 +10,15 @@ At the end it checks what a long run leaves behind and prints one comparable las
   calls=<n> failed=<n> leaked_channels=<n> leaked_bridges=<n> stuck_agents=<n> store_out_of_step=<n>
   rss_start_mb=<x> rss_end_mb=<x> growth_pct=<x>
 `rss_start` is read once the warm-up is over, `rss_end` just before the load stops (same load).
-With `--tracemalloc` the controller runs under tracemalloc and the top growth between the two
+With `--memory-log` the controller (bench/soak_serve.py) logs glibc's and pymalloc's figures
+every 30 s; with `--tracemalloc` it also runs under tracemalloc and the top growth between the two
 points is printed (it slows the controller; use it to find a leak, not for the figures).
 Run as root from the repository (it starts the local PBX if needed). Goal: 0 leaked, growth < 5%.
 """
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -38,6 +40,7 @@ from ivr.testing.serve_process import ServeProcess  # noqa: E402
 HERE = Path(__file__).parent
 LINE_CALL_S = 2.5  # a line-test call lasts the caller's pause plus about this (prompt, reply, BYE)
 SETTLED_STATES = ("available", "logged_out", "paused")
+RATE_MARGIN = 1.5  # place line-test calls this much faster than the estimate; SIPp's -l caps them
 
 
 def say(message: str) -> None:
@@ -116,13 +119,21 @@ def main() -> int:
                         "the IVR answers (default 6000)")
     parser.add_argument("--warmup-s", type=float, help="seconds before rss_start (default 10%% of the run, >= 30)")
     parser.add_argument("--store-url", help="the ACD store (default a fresh SQLite file in the work dir)")
-    parser.add_argument("--tracemalloc", action="store_true", help="report the controller's top memory growth")
+    parser.add_argument("--tracemalloc", action="store_true", help="report the controller's top memory growth "
+                        "(implies --memory-log)")
+    parser.add_argument("--memory-log", action="store_true", help="the controller logs glibc heap and arena "
+                        "figures every 30 s (bench/soak_serve.py)")
+    parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable for the controller (an experiment), may repeat")
     parser.add_argument("--config", default=str(ROOT / "ivr.yaml"))
     args = parser.parse_args()
 
     seconds = args.minutes * 60
     warmup = args.warmup_s if args.warmup_s is not None else max(30.0, seconds / 10)
-    rate = args.concurrent / (args.pause_ms / 1000 + LINE_CALL_S)
+    # SIPp places calls faster than they end and its limit holds them at --concurrent; the run ends
+    # by time (SIGUSR1: SIPp places no new call and exits once its calls are over), so the figure
+    # does not depend on guessing how long a call lasts.
+    rate = RATE_MARGIN * args.concurrent / (args.pause_ms / 1000 + LINE_CALL_S)
     line_calls = max(1, int(rate * seconds))
     queued_calls = int(args.queued_rate * seconds)
     config = config_module.load(args.config)
@@ -135,9 +146,12 @@ def main() -> int:
     serve = ServeProcess.configured(config, workdir, flows_dir=HERE / "soak_flows", acd_file=HERE / "soak-acd.yaml",
                                     store_url=store_url, routes={"199": "echo-digit", "100": "soak-queue"},
                                     control_port=_free_port())
-    env = {"IVR_DEBUG_TRACEMALLOC": str(workdir / "tracemalloc")} if args.tracemalloc else {}
-    serve.start(env=env, command=[sys.executable, str(HERE / "soak_serve.py")] if args.tracemalloc else None)
-    say(f"soak: {args.minutes} min, {args.concurrent} line-test calls at once ({rate:.1f}/s, {line_calls} calls), "
+    env = dict(item.split("=", 1) for item in args.serve_env)
+    debug = args.memory_log or args.tracemalloc
+    if debug:
+        env.update(IVR_DEBUG_MEMORY=str(workdir / "memory"), IVR_DEBUG_TRACEMALLOC="1" if args.tracemalloc else "")
+    serve.start(env=env, command=[sys.executable, str(HERE / "soak_serve.py")] if debug else None)
+    say(f"soak: {args.minutes} min, {args.concurrent} line-test calls at once (placed at up to {rate:.1f}/s), "
         f"{queued_calls} queued calls at {args.queued_rate}/s; work dir {workdir}")
     phones = []
     engine = sa.create_engine(store_url)
@@ -157,6 +171,7 @@ def main() -> int:
                                       limit=50, timeout_s=seconds + 300, workdir=workdir / "queued",
                                       target=f"127.0.0.1:{config.sip.port}", caller="5550199")
         rss_start = rss_end = 0
+        stopping = False
         next_sample = started + 60
         while line[0].poll() is None and time.monotonic() - started < seconds + 120:
             now = time.monotonic()
@@ -172,12 +187,18 @@ def main() -> int:
                 except OSError as exc:  # Asterisk's HTTP server drops a request now and then under load
                     say(f"soak: t={now - started:.0f}s ARI did not answer: {exc!r}")
                     continue
-                say(f"soak: t={now - started:.0f}s rss={serve.rss_kb() / 1024:.1f}MB channels={channels} "
-                    f"bridges={bridges} failed_calls={serve.count('call.failed')}")
+                say(f"soak: t={now - started:.0f}s rss={serve.rss_kb() / 1024:.1f}MB "
+                    f"anon={serve.status_kb('RssAnon') / 1024:.1f}MB threads={serve.status_kb('Threads')} "
+                    f"channels={channels} bridges={bridges} failed_calls={serve.count('call.failed')}")
             if now - started >= seconds - 2 and not rss_end:
                 rss_end = serve.rss_kb()
                 if args.tracemalloc:
                     serve.signal_debug()
+            if now - started >= seconds and not stopping:
+                stopping = True
+                for proc, _ in (line, queued):
+                    if proc is not None and proc.poll() is None:
+                        proc.send_signal(signal.SIGUSR1)
             time.sleep(0.5)
         rss_end = rss_end or serve.rss_kb()
         rss_start = rss_start or rss_end
@@ -192,8 +213,10 @@ def main() -> int:
         controller_failed = serve.count("call.failed")
         say(f"soak: agents {serve.agents()}; open interactions {open_rows}; agents differing from the store "
             f"{agents_differ}; call.failed lines {controller_failed}; rss after the calls {rss_settled / 1024:.1f} MB")
+        if debug:
+            say(f"soak: the controller's memory log: {workdir / 'memory' / 'memory.log'}")
         if args.tracemalloc:
-            say((workdir / "tracemalloc" / "top.txt").read_text() if (workdir / "tracemalloc" / "top.txt").exists()
+            say((workdir / "memory" / "top.txt").read_text() if (workdir / "memory" / "top.txt").exists()
                 else "soak: no tracemalloc report")
     finally:
         for proc, _ in [line, queued] if "line" in locals() else []:

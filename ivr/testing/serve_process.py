@@ -146,10 +146,14 @@ class ServeProcess:
 
     def rss_kb(self) -> int:
         """Resident memory of the running controller, from /proc/<pid>/status."""
+        return self.status_kb("VmRSS")
+
+    def status_kb(self, key: str) -> int:
+        """One figure of /proc/<pid>/status (VmRSS, RssAnon: kB; Threads: a count)."""
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
-        raise RuntimeError(f"no VmRSS for pid {self.pid}")
+        raise RuntimeError(f"no {key} for pid {self.pid}")
 
     def __enter__(self) -> "ServeProcess":
         return self
