@@ -9,7 +9,7 @@ import click
 from acd.errors import AcdError
 
 from . import config as config_module
-from . import config_check, log
+from . import config_check, heap, log
 from .errors import IvrError
 
 
@@ -98,6 +98,7 @@ def serve(ctx: click.Context) -> None:
 
     config = ctx.find_object(config_module.Config)
     config_check.refuse_shipped_passwords(config)
+    heap.fix_mmap_threshold()  # else asyncio's 256 KiB socket reads fragment the heap for good (ivr/heap.py)
     log.setup(config.log.level)
     log.event("serve.start", ari=config.ari.url, app=config.ari.app, config=config.source, flows=config.flows.dir)
 
