@@ -214,6 +214,7 @@ class Controller:
             failed("call.failed", exc, call=call.channel_id)
             await self._apologize(call, exc)
         finally:
+            self._failures.pop(call.channel_id, None)  # a flow that let the cancel pass keeps no traceback
             if self.stopping:
                 call.log("call.detached")
                 return

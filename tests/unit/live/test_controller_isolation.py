@@ -115,3 +115,25 @@ async def test_given_a_malformed_event_on_the_stream_when_delivered_then_it_is_c
     _deliver(seen.append, '{"type": "ChannelDtmfReceived"}')
     assert seen == [{"type": "ChannelDtmfReceived"}]
     assert counters["ari.bad_event"] == 2 and counters["ari.event_failed"] == 1
+
+
+class SwallowingFlow(ScriptFlow):
+    """Waits for a key and, cancelled, hangs up on its own instead of letting the cancel through."""
+
+    async def run(self, call) -> None:
+        await call.answer()
+        try:
+            await call.read_digit(5)
+        except asyncio.CancelledError:
+            pass
+        await call.hangup()
+
+
+async def test_given_an_event_failure_on_a_flow_that_swallows_the_cancel_when_it_ends_then_no_failure_is_kept(start):
+    running = await start(SwallowingFlow())
+    running.ari.call("swallow", exten="menu")
+    await running.until(lambda: "swallow" in running.controller.calls)
+    await asyncio.sleep(0.05)
+    running.ari.emit({"type": "ChannelDtmfReceived", "channel": {"id": "swallow"}})  # no "digit": feeding it raises
+    await running.until(lambda: running.record("swallow"), what="the call to end")
+    assert running.controller._failures == {}, "the exception and its frames outlive the call"
