@@ -47,7 +47,19 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def ari_counts(serve: ServeProcess) -> tuple[int, int]:
+def ari_counts(serve: ServeProcess, tries: int = 5) -> tuple[int, int]:
+    """(channels, bridges) on the PBX; Asterisk's HTTP server drops a request now and then under load."""
+    for attempt in range(1, tries + 1):
+        try:
+            return _ari_counts(serve)
+        except OSError:
+            if attempt == tries:
+                raise
+            time.sleep(1.0)
+    raise AssertionError("unreachable")
+
+
+def _ari_counts(serve: ServeProcess) -> tuple[int, int]:
     import base64
     import json
     import urllib.request
