@@ -5,7 +5,8 @@ aid, not a figure).
 Every 30 s (SIGALRM) one line goes to $IVR_DEBUG_MEMORY/memory.log: RSS, glibc's heap figures
 (mallinfo2: bytes in use, free but kept, mmapped), the number of malloc arenas and what they hold
 (malloc_info), threads, and, under tracemalloc (IVR_DEBUG_TRACEMALLOC=1), the Python heap it
-traces, and pymalloc's arenas. Telling these apart says where memory goes: Python objects, C
+traces, pymalloc's arenas, and every container of 2,000 items or more with its owner (a per-call
+leak shows there). Telling these apart says where memory goes: Python objects, C
 allocations, or freed memory glibc keeps in its arenas. IVR_DEBUG_TRIM=1 (an experiment) calls
 malloc_trim(0) after each sample and logs the RSS after it.
 
@@ -14,6 +15,7 @@ top 25 growths since the baseline (grouped by line, with the allocating stack) t
 """
 from __future__ import annotations
 
+import collections
 import ctypes
 import gc
 import os
@@ -82,6 +84,23 @@ def pymalloc() -> tuple[int, int]:
     return tuple(int(m.group(1).replace(",", "")) if m else -1 for m in (arenas_bytes, used))
 
 
+def big_containers(least: int = 2000) -> str:
+    """Containers holding `least` items or more, as type:len@owner (what a per-call leak grows).
+    Dicts of plain values are not tracked by the gc: they are found through what refers to them."""
+    kinds = (dict, list, set, collections.deque)
+    found: dict[int, str] = {}
+    for owner in gc.get_objects():
+        for obj in (owner, *gc.get_referents(owner)):
+            if isinstance(obj, kinds) and len(obj) >= least and id(obj) not in found:
+                where = type(owner).__name__
+                if obj is not owner and hasattr(owner, "__dict__") and not isinstance(owner, type):
+                    where += "." + next((k for k, v in vars(owner).items() if v is obj), "?")
+                elif isinstance(owner, dict) and obj is not owner:
+                    where += "[" + str(next((k for k, v in owner.items() if v is obj), "?"))[:40] + "]"
+                found[id(obj)] = f"{type(obj).__name__}:{len(obj)}@{where}"
+    return ",".join(sorted(found.values())) or "none"
+
+
 def status(key: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(key + ":"):
@@ -101,6 +120,7 @@ def sample(_signum=None, _frame=None) -> None:
               f"malloc_free_kept={info.fordblks / mb:.1f}MB", f"mmapped={info.hblkhd / mb:.1f}MB"]
     py_arenas, py_used = pymalloc()
     fields += [f"pymalloc_arenas={py_arenas / mb:.1f}MB", f"pymalloc_used={py_used / mb:.1f}MB"]
+    fields.append(f"big={big_containers()}")
     if TRACE:
         current, _ = tracemalloc.get_traced_memory()
         fields += [f"py_traced={current / mb:.1f}MB",
