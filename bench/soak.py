@@ -135,7 +135,7 @@ def main() -> int:
                         "(implies --memory-log)")
     parser.add_argument("--memory-log", action="store_true", help="the controller logs glibc heap and arena "
                         "figures every 30 s (bench/soak_serve.py)")
-    parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--serve-env", action="append", default=[], metavar="NAME=VALUE", type=_assignment,
                         help="an environment variable for the controller (an experiment), may repeat")
     parser.add_argument("--config", default=str(ROOT / "ivr.yaml"))
     args = parser.parse_args()
@@ -158,7 +158,7 @@ def main() -> int:
     serve = ServeProcess.configured(config, workdir, flows_dir=HERE / "soak_flows", acd_file=HERE / "soak-acd.yaml",
                                     store_url=store_url, routes={"199": "echo-digit", "100": "soak-queue"},
                                     control_port=_free_port())
-    env = dict(item.split("=", 1) for item in args.serve_env)
+    env = dict(args.serve_env)
     debug = args.memory_log or args.tracemalloc
     if debug:
         env.update(IVR_DEBUG_MEMORY=str(workdir / "memory"), IVR_DEBUG_TRACEMALLOC="1" if args.tracemalloc else "")
@@ -246,6 +246,13 @@ def main() -> int:
           f"rss_end_mb={rss_end / 1024:.1f} growth_pct={growth:.1f}")
     clean = not (failed or leaked_channels or leaked_bridges or stuck or open_rows or agents_differ)
     return 0 if clean and growth < 5.0 else 1
+
+
+def _assignment(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not (equals and name):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 def _mkdir(path: Path) -> Path:
