@@ -41,6 +41,7 @@ HERE = Path(__file__).parent
 LINE_CALL_S = 2.5  # a line-test call lasts the caller's pause plus about this (prompt, reply, BYE)
 SETTLED_STATES = ("available", "logged_out", "paused")
 RATE_MARGIN = 1.5  # place line-test calls this much faster than the estimate; SIPp's -l caps them
+REGISTER_EVERY_S = 1800  # the agent phones register for an hour; past it Asterisk cannot reach them
 
 
 def say(message: str) -> None:
@@ -185,6 +186,7 @@ def main() -> int:
         rss_start = rss_end = 0
         stopping = False
         next_sample = started + 60
+        next_register = started + REGISTER_EVERY_S
         while line[0].poll() is None and time.monotonic() - started < seconds + 120:
             now = time.monotonic()
             if not rss_start and now - started >= warmup:
@@ -192,6 +194,10 @@ def main() -> int:
                 if args.tracemalloc:
                     serve.signal_debug()
                 say(f"soak: warm-up over, rss {rss_start / 1024:.1f} MB")
+            if now >= next_register:
+                next_register += REGISTER_EVERY_S
+                for phone in phones:
+                    phone.register()
             if now >= next_sample:
                 next_sample += 60
                 try:
@@ -224,7 +230,8 @@ def main() -> int:
         rss_settled = serve.rss_kb()
         controller_failed = serve.count("call.failed")
         say(f"soak: agents {serve.agents()}; open interactions {open_rows}; agents differing from the store "
-            f"{agents_differ}; call.failed lines {controller_failed}; rss after the calls {rss_settled / 1024:.1f} MB")
+            f"{agents_differ}; call.failed lines {controller_failed}; acd.offer_failed lines "
+            f"{serve.count('acd.offer_failed')}; rss after the calls {rss_settled / 1024:.1f} MB")
         if debug:
             say(f"soak: the controller's memory log: {workdir / 'memory' / 'memory.log'}")
         if args.tracemalloc:
