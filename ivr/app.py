@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import channels
 from .config import Config
 from .live.acd import AcdService, install
 from .live.controller import CallFlow, Controller
@@ -23,6 +24,7 @@ class Engine:
     controller: Controller
     flows: CallFlow
     acd: AcdService | None
+    channels: channels.Hub | None = None
 
     async def run(self) -> None:
         lookup = await start_lookup(self.config.lookup)  # the demo account service, when configured
@@ -39,4 +41,5 @@ def build(config: Config, *, ari: Ari | None = None, flow: CallFlow | None = Non
     flows = flow or FlowService.from_config(config)
     controller = Controller(config, flows, ari or AriClient(config.ari))
     service = install(controller, flows) if acd else None
-    return Engine(config, controller, flows, service)
+    hub = channels.install(service, config) if service is not None else None  # email, chat, SMS, workspace
+    return Engine(config, controller, flows, service, hub)

@@ -115,6 +115,54 @@ class LookupConfig:
 
 
 @dataclass
+class ChannelConfig:
+    """What every channel has: where it listens (port 0: off) and where its conversations wait in the ACD."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    queue: str = "support"
+    skills: dict[str, int] = field(default_factory=dict)
+    language: str = "en"
+    priority: int = 0
+
+
+@dataclass
+class EmailChannelConfig(ChannelConfig):
+    """Mail into the ACD: an SMTP listener; replies through an SMTP relay."""
+
+    relay: str = ""  # <IP>:<port> of the SMTP relay replies go out through ("": replies fail, shown as failed)
+    max_bytes: int = 10_000_000  # larger mail is refused at the SMTP level (552)
+    address: str = "support@localhost"  # From: of our replies
+    domain: str = "ivr.localhost"  # right-hand side of our Message-IDs (loop detection knows them)
+    attachments_dir: str = "var/attachments"  # relative to this config file
+
+
+@dataclass
+class ChatChannelConfig(ChannelConfig):
+    """Web chat for website visitors: a WebSocket and an embeddable page."""
+
+    origins: list[str] = field(default_factory=list)  # web origins allowed to embed the chat, besides its own
+    max_message_chars: int = 4000
+
+
+@dataclass
+class SmsChannelConfig(ChannelConfig):
+    """SMS: a signed webhook for inbound messages, an HTTP gateway for outbound."""
+
+    secret: str = ""  # shared with the gateway: HMAC-SHA256 of each webhook (docs/channels.md)
+    gateway_url: str = ""  # http://<IP>:<port>/path the replies are posted to ("": replies fail)
+    number: str = ""  # our sender number
+    max_age_s: int = 300  # a webhook signed longer ago than this is a replay
+
+
+@dataclass
+class ChannelsConfig:
+    email: EmailChannelConfig = field(default_factory=EmailChannelConfig)
+    chat: ChatChannelConfig = field(default_factory=ChatChannelConfig)
+    sms: SmsChannelConfig = field(default_factory=SmsChannelConfig)
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -132,6 +180,7 @@ class Config:
     control: ControlConfig = field(default_factory=ControlConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     lookup: LookupConfig = field(default_factory=LookupConfig)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
     overrides: dict[str, str] = field(default_factory=dict)  # "section.key" -> the IVR_* variable that set it
@@ -172,6 +221,7 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         if relative != ":memory:":
             config.acd.store_url = "sqlite:///" + str((base / relative).resolve())
     config.control.token_file = str((base / config.control.token_file).resolve())
+    config.channels.email.attachments_dir = str((base / config.channels.email.attachments_dir).resolve())
     config.speech.models = {lang: str((base / model).resolve()) for lang, model in config.speech.models.items()}
     config_check.check(config)
     return config
@@ -198,6 +248,12 @@ def _build(where: str, kind: Any, value: Any, path: Path) -> Any:
 
 
 def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
+    if is_dataclass(kind):
+        return _build(where, kind, value, Path(path))
+    if kind == dict[str, int]:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {where}: expected a mapping, got {value!r}")
+        return {str(k): _coerce(f"{where}.{k}", int, v, path) for k, v in value.items()}
     if kind is int:
         try:
             return int(value)
@@ -240,6 +296,14 @@ def _apply_env(config: Config, env: dict[str, str]) -> None:
             if name in env and hints[f.name] != dict[str, str]:
                 setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
                 config.overrides[f"{section}.{f.name}"] = name
+    for media in ("email", "chat", "sms"):
+        obj = getattr(config.channels, media)
+        hints = get_type_hints(type(obj))
+        for f in fields(obj):
+            name = f"IVR_CHANNELS_{media}_{f.name}".upper()
+            if name in env and hints[f.name] not in (dict[str, str], dict[str, int]):
+                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                config.overrides[f"channels.{media}.{f.name}"] = name
     for i, agent in enumerate(config.agents):
         name = agent_password_variable(agent.id)
         if name in env:

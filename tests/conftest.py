@@ -18,6 +18,7 @@ import pytest
 from ivr import config as config_module
 from ivr import log
 from ivr.errors import IvrError
+from ivr.testing.channel_config import without_channels
 
 ROOT = Path(__file__).resolve().parents[1]
 log.setup("info")  # the controller's event lines show up in a failing test's captured stderr
@@ -25,8 +26,9 @@ log.setup("info")  # the controller's event lines show up in a failing test's ca
 
 @pytest.fixture(scope="session")
 def config() -> config_module.Config:
-    """The shipped service config (IVR_* environment overrides apply, e.g. to test on other ports)."""
-    return config_module.load(ROOT / "ivr.yaml")
+    """The shipped service config (IVR_* environment overrides apply, e.g. to test on other ports),
+    with the email, chat and SMS channels off: a test turns on the ones it needs, on free ports."""
+    return without_channels(config_module.load(ROOT / "ivr.yaml"))
 
 
 @pytest.fixture(scope="session")

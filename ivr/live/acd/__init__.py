@@ -14,5 +14,5 @@ def install(controller, flow_service) -> AcdService:
     service = AcdService(controller.config, controller, flow_service.tts)
     flow_service.handoff = service
     FeatureCodes(service)
-    ControlApi(service, controller.config.control)
+    service.control = ControlApi(service, controller.config.control)
     return service

@@ -3,6 +3,7 @@
     GET  /agents                          POST /agents/{id}/login|logout|ready
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
+    and the agent workspace's routes (`ivr.channels.workspace`)
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -14,6 +15,7 @@ import ipaddress
 
 from aiohttp import web
 
+from acd.contacts import UnknownConversation, UnknownCustomer
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
@@ -24,7 +26,7 @@ from ivr.live.acd.service import AcdService
 
 from .agent_commands import VERBS
 
-NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
+NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction, UnknownConversation, UnknownCustomer)
 STORE_WAIT_S = 2.0  # the longest an explanation waits for store writes still on their way
 
 
@@ -43,6 +45,7 @@ class ControlApi:
         check_loopback(config)
         self.service, self.config = service, config
         self._runner: web.AppRunner | None = None
+        self.routes: list[web.RouteDef] = []  # more routes behind the same guard (the agent workspace)
         service.controller.services.append(self)
 
     def app(self) -> web.Application:
@@ -54,6 +57,7 @@ class ControlApi:
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
+            *self.routes,
         ])
         return app
 

@@ -5,6 +5,7 @@ the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live
 
     handoff.py         a caller from the flow's `queue` node to the end of its interaction
     offers.py          ringing an agent's phone, bridging on answer, recording for QA
+    desk.py            chats, emails and SMS: offered to the agent's workspace instead of a phone
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
 
@@ -35,6 +36,7 @@ from ivr.live.tasks import TaskOwner
 from ivr.prompts.tts import Tts
 
 from .agent_commands import AgentCommands
+from .desk import Desk
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
@@ -57,6 +59,7 @@ class AcdService:
         self.handoff = Handoff(self)
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)
+        self.desk = Desk(self)  # chats, emails and SMS: offered to the agents' workspace
         controller.handlers[OFFER_ARG] = self.offers.agent_answered
         controller.listeners.append(self.offers.on_event)
         controller.resumers.append(self.recovery.resume)
@@ -120,6 +123,9 @@ class AcdService:
         return self.explanation(waiter.interaction, left, decision.at)
 
     def _act(self, decision: Decision) -> None:
+        if decision.interaction_id in self.desk.items:
+            self.desk.act(decision)
+            return
         waiter = self.waiters.get(decision.interaction_id)
         if waiter is None:
             log.error("acd.orphan_decision", interaction=decision.interaction_id, decision=repr(decision))

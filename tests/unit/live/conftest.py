@@ -10,6 +10,7 @@ import pytest
 from ivr import config as config_module
 from ivr.app import build
 from ivr.health import counters
+from ivr.testing.channel_config import without_channels
 from ivr.testing.fake_ari import FakeAri
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -18,7 +19,7 @@ ACD_TESTS = ROOT / "tests/integration"
 
 @pytest.fixture
 def live_config(tmp_path):
-    config = config_module.load(ROOT / "ivr.yaml")
+    config = without_channels(config_module.load(ROOT / "ivr.yaml"))
     return dataclasses.replace(
         config,
         flows=dataclasses.replace(config.flows, dir=str(ACD_TESTS / "acd_flows"), routes={"100": "acd-test"}),
