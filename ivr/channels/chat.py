@@ -136,10 +136,12 @@ class ChatChannel(Listener):
                         await ws.send_json({"type": "conversation", "conversation": conversation_id})
                         if got.message:
                             await ws.send_json({"type": "message", **message_view(got.message)})
-                elif kind == "typing" and conversation_id:
-                    self.typing[conversation_id] = time.time()
-                elif kind == "read" and conversation_id and isinstance(data.get("upto"), int):
-                    await self.hub.db(self.hub.contacts.mark_read, conversation_id, "out", data["upto"])
+                elif kind == "typing":
+                    if conversation_id:  # before the first message there is nobody to tell
+                        self.typing[conversation_id] = time.time()
+                elif kind == "read" and isinstance(data.get("upto"), int):
+                    if conversation_id:
+                        await self.hub.db(self.hub.contacts.mark_read, conversation_id, "out", data["upto"])
                 else:
                     await self._refuse(ws, visitor, "unknown message type")
         finally:
