@@ -132,6 +132,7 @@ class Workspace:
         if unread:  # the agent has it on screen: the customer sees it read
             await hub.db(contacts.mark_read, conversation.id, "in", unread[-1])
             hub._tell(conversation.id, {"type": "read", "upto": unread[-1]})
+            messages = await hub.db(contacts.messages, conversation.id)
         return web.json_response({
             "conversation": {**conversation.__dict__}, "messages": [message_view(m) for m in messages],
             "customer": await hub.db(contacts.customer, conversation.customer_id),

@@ -37,11 +37,12 @@ class WorkspaceClient:
     def inbox(self, agent: str) -> dict:
         return self.ok("GET", f"/agents/{agent}/inbox")
 
-    def wait_offer(self, agent: str, media: str, timeout: float = 10.0) -> dict:
+    def wait_offer(self, agent: str, media: str, timeout: float = 10.0, conversation: str | None = None) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for work in self.inbox(agent)["work"]:
-                if work["media"] == media and work["state"] == "offered":
+                if work["media"] == media and work["state"] == "offered" and \
+                        conversation in (None, work["conversation"]):
                     return work
             time.sleep(0.05)
         raise AssertionError(f"no {media} offer for {agent} within {timeout} s: {self.inbox(agent)}")

@@ -35,15 +35,27 @@ class Serving:
             self.on_loop(lambda agent=agent: self.service.agent_available(agent, login=True))
 
     def logout_all(self) -> None:
-        """Leave every agent logged out, nothing in hand, between tests."""
+        """Between tests: every conversation still in the ACD is taken and closed, every agent logged out."""
+        agents = self.service.router.agents.values()
+        for agent in agents:
+            if agent.state.value in ("logged_out", "paused"):
+                self.on_loop(lambda agent=agent: self.service.agents.do(
+                    "login" if agent.state.value == "logged_out" else "ready", agent.id))
+        until(lambda: self._close_what_is_offered() and not self.service.desk.items, 15, "every conversation closed")
+        until(lambda: not self.service.router.held(), 15, "agents to hold nothing")
+        for agent in agents:
+            self.on_loop(lambda agent=agent: self.service.agents.do("logout", agent.id))
+
+    def _close_what_is_offered(self) -> bool:
         for agent in self.service.router.agents.values():
             for work in self.workspace.inbox(agent.id)["work"]:
-                if work["state"] == "accepted" and work["conversation"]:
-                    self.workspace.act(agent.id, work["conversation"], "close", {"disposition": "test-end"})
-            until(lambda: not self.service.router.held() or all(a != agent.id for a in self.service.router.held().values()),
-                  10, f"{agent.id} to hold nothing")
-            if agent.state.value != "logged_out":
-                self.on_loop(lambda agent=agent: self.service.agent_unavailable(agent.id, agent.state.__class__("logged_out")))
+                if work["conversation"] is None:
+                    continue
+                if work["state"] == "offered":
+                    self.workspace.request("POST", f"/agents/{agent.id}/work/{work['conversation']}/accept")
+                self.workspace.request("POST", f"/agents/{agent.id}/work/{work['conversation']}/close",
+                                       {"disposition": "test-end"})
+        return True
 
     def row(self, interaction_id: str):
         assert self.thread.call(self.service.journal.drain, 15), "the store writes did not land"
