@@ -29,6 +29,9 @@ def install(service, config: Config) -> Hub:
     if channels.sms.port:
         from .sms import SmsChannel
         service.controller.services.append(SmsChannel(hub, channels.sms))
+    flow = service.controller.flow
+    if hasattr(flow, "customers"):  # the YAML flows: `last_contact`, calls in the customer timeline
+        flow.customers = hub
     hub.workspace = Workspace(hub)
     service.control.routes.extend(hub.workspace.routes())
     return hub

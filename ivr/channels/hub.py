@@ -205,14 +205,15 @@ class Hub:
 
     # -- customers ------------------------------------------------------------------------------
 
-    async def last_contact(self, caller: str) -> dict[str, str]:
-        """Flow variables for a caller: `last_contact` (voice, chat, email, sms or empty) and
-        `last_contact_at` (ISO time)."""
+    async def last_contact(self, caller: str) -> dict[str, Any] | None:
+        """The flow variable `last_contact` for a caller: {media, at (ISO time), days_ago, queue,
+        agent}, or None for a caller we have never heard from."""
         found = await self.db(self.contacts.last_contact, "phone", caller) if caller else None
         if not found:
-            return {"last_contact": "", "last_contact_at": ""}
-        return {"last_contact": found["kind"],
-                "last_contact_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(found["at"]))}
+            return None
+        return {"media": found["kind"], "at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(found["at"])),
+                "days_ago": int((self.service.clock() - found["at"]) // 86400),
+                "queue": found.get("queue") or "", "agent": found.get("agent") or ""}
 
     async def call_ended(self, call_id: str, caller: str, flow: str, path: str, recordings: list[str]) -> None:
         await self.db(self.contacts.call_note, call_id, caller, flow, path, recordings)

@@ -48,6 +48,7 @@ class CallRecord:
     ended_by: EndedBy | None = None
     ended_at: float | None = None
     error: str | None = None
+    recordings: list[str] = field(default_factory=list)  # QA recordings of its bridged ACD calls
 
 
 class Call:

@@ -64,10 +64,11 @@ class Serving:
 
 
 @contextlib.contextmanager
-def serving_channels(config, store_dir: Path, **channels):
+def serving_channels(config, store_dir: Path, *, flows_dir: Path = HERE / "acd_flows",
+                     routes: dict | None = None, **channels):
     routed = with_channels(dataclasses.replace(
         config,
-        flows=dataclasses.replace(config.flows, dir=str(HERE / "acd_flows"), routes={"100": "acd-test"}),
+        flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes=routes or {"100": "acd-test"}),
         acd=dataclasses.replace(config.acd, file=str(HERE / "acd-channels.yaml"),
                                 store_url=f"sqlite:///{store_dir}/acd.sqlite", record=False),
         control=dataclasses.replace(config.control, port=free_port(), token_file=str(store_dir / "token"))),

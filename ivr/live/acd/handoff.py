@@ -121,6 +121,8 @@ class Handoff:
                 if waiter.bridge:
                     await service.offers.destroy_bridge(waiter.bridge)
         call.forget_keys()  # keys pressed on hold are not answers to the next menu
+        if waiter.recording:
+            call.record.recordings.append(waiter.recording)
         if outcome == ANSWERED:
             self.agent_left(waiter)
             await call.hangup()
