@@ -15,15 +15,18 @@ import click
 from . import config as config_module
 
 
-def _control(ctx: click.Context, method: str, path: str, **query: str) -> Any:
+def _control(ctx: click.Context, method: str, path: str, body: dict | None = None, **query: str) -> Any:
     config = ctx.find_object(config_module.Config).control
     url = f"http://{config.host}:{config.port}{path}"
     if query:
         url += "?" + urllib.parse.urlencode(query)
     from .live.http_guard import read_token
     token = read_token(Path(config.token_file))  # written by `ivr serve`, readable by its user only
-    request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                     headers={"Authorization": f"Bearer {token}"})
+    headers = {"Authorization": f"Bearer {token}"}
+    data = b"" if method == "POST" else None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    request = urllib.request.Request(url, method=method, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read())

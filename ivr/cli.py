@@ -114,12 +114,14 @@ def serve(ctx: click.Context) -> None:
 
 from .acd_cli import acd  # noqa: E402 - the command groups each live with their package
 from .agents_cli import agents, queues  # noqa: E402
+from .workspace_cli import customers  # noqa: E402 - also adds `agents inbox|workspace`
 from .flows.cli import flows  # noqa: E402
 
 cli.add_command(flows)
 cli.add_command(acd)
 cli.add_command(agents)
 cli.add_command(queues)
+cli.add_command(customers)
 
 
 def _duration(seconds: int) -> str:

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from websockets.sync.client import connect
@@ -114,3 +117,29 @@ def test_given_a_page_of_another_site_when_it_opens_the_chat_socket_then_it_is_r
     with pytest.raises(InvalidStatus) as refused:
         connect(chat_url(acd), origin="http://evil.example")
     assert refused.value.response.status_code == 403
+
+
+def run_cli(serving, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "IVR_CONTROL_PORT": str(serving.config.control.port),
+           "IVR_CONTROL_TOKEN_FILE": serving.config.control.token_file}
+    return subprocess.run([sys.executable, "-m", "ivr", *args], capture_output=True, text=True, env=env, timeout=30)
+
+
+def test_given_a_chat_in_hand_when_the_agent_asks_the_terminal_then_inbox_and_customer_show_it(acd):
+    acd.login("agent1")
+    with connect(chat_url(acd)) as ws:
+        receive(ws, "welcome")
+        ws.send(json.dumps({"type": "message", "text": "Is my order shipped?"}))
+        conversation = receive(ws, "conversation")["conversation"]
+        acd.workspace.wait_offer("agent1", "chat", conversation=conversation)
+        offered = run_cli(acd, "agents", "inbox", "agent1")
+        assert offered.returncode == 0, offered.stderr
+        assert f"offered   chat   {conversation}" in offered.stdout and "Is my order shipped?" in offered.stdout
+        acd.workspace.act("agent1", conversation, "accept")
+        customer = acd.workspace.ok("GET", f"/conversations/{conversation}")["customer"]["id"]
+    shown = run_cli(acd, "customers", "show", str(customer))
+    assert shown.returncode == 0 and "Is my order shipped?" in shown.stdout
+    unknown = run_cli(acd, "customers", "show", "999999")
+    assert unknown.returncode == 1 and unknown.stderr.strip() == "Error: unknown customer 999999"
+    page = run_cli(acd, "agents", "workspace", "agent1")
+    assert page.stdout.strip().endswith(f"/workspace#token={acd.workspace.token}&agent=agent1")
