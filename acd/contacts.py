@@ -181,6 +181,46 @@ class Contacts:
             connection.execute(customers.update().where(customers.c.id == source).values(merged_into=target))
         return target
 
+    # -- one inbound message, in one transaction -------------------------------------------------
+
+    def receive(self, media: str, kind: str, identity: str, body: str, *, channel_key: str, queue: str,
+                new_id: str, subject: str = "", external_id: str | None = None, meta: dict[str, Any] | None = None,
+                thread_ids: tuple[str, ...] = (), name: str = "") -> tuple[Conversation, int, Message | None, bool]:
+        """Store a customer's message: its customer found or created, its open conversation found
+        (by a thread id, else by channel key) or opened as `new_id`. Returns (conversation,
+        customer, message or None when `external_id` is already stored, whether it is new)."""
+        value, now = normalized(kind, identity), self.clock()
+        with self.engine.begin() as connection:
+            found = connection.execute(sa.select(identities.c.customer_id).where(
+                identities.c.kind == kind, identities.c.value == value)).scalar()
+            if found is None:
+                customer_id = connection.execute(customers.insert().values(name=name[:200], created_at=now)
+                                                 ).inserted_primary_key[0]
+                connection.execute(identities.insert().values(kind=kind, value=value, customer_id=customer_id))
+            else:
+                customer_id = _resolve(connection, found)
+            if external_id and connection.execute(sa.select(messages.c.id).where(
+                    messages.c.media == media, messages.c.external_id == external_id[:400])).first():
+                return _by_message(connection, media, [external_id]), customer_id, None, False
+            conversation = _by_message(connection, media, list(thread_ids)) if thread_ids else None
+            if conversation is None or conversation.status != "open":
+                row = connection.execute(sa.select(conversations).where(
+                    conversations.c.media == media, conversations.c.channel_key == channel_key[:400],
+                    conversations.c.status == "open").order_by(conversations.c.opened_at.desc())).first()
+                conversation = None if row is None else Conversation(*row)
+            new = conversation is None
+            if new:
+                values = dict(id=new_id, media=media, customer_id=customer_id, channel_key=channel_key[:400],
+                              subject=subject[:400], queue=queue, status="open", agent_id=None, opened_at=now,
+                              closed_at=None, disposition=None)
+                connection.execute(conversations.insert().values(**values))
+                conversation = Conversation(**values)
+            values = dict(conversation_id=conversation.id, media=media, direction="in", sender=identity[:320],
+                          body=body[:TEXT_CHARS], at=now, external_id=external_id[:400] if external_id else None,
+                          status="received", error=None, meta=meta or {})
+            message_id = connection.execute(messages.insert().values(**values)).inserted_primary_key[0]
+        return conversation, customer_id, Message(message_id, **values), new
+
     # -- conversations ------------------------------------------------------------------------
 
     def open_conversation(self, conversation_id: str, media: str, customer_id: int, channel_key: str,
@@ -226,14 +266,8 @@ class Contacts:
 
     def conversation_by_message(self, media: str, external_ids: list[str]) -> Conversation | None:
         """The conversation holding any of these messages (an email reply names its thread)."""
-        if not external_ids:
-            return None
-        query = (sa.select(conversations).join(messages, messages.c.conversation_id == conversations.c.id)
-                 .where(messages.c.media == media, messages.c.external_id.in_([i[:400] for i in external_ids]))
-                 .order_by(conversations.c.opened_at.desc()))
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
-        return None if row is None else Conversation(*row)
+            return _by_message(connection, media, external_ids)
 
     # -- messages -------------------------------------------------------------------------------
 
@@ -352,6 +386,16 @@ def _resolve(connection: Connection, customer_id: int) -> int:
             return customer_id
         customer_id = target
     return customer_id
+
+
+def _by_message(connection: Connection, media: str, external_ids: list[str]) -> Conversation | None:
+    if not external_ids:
+        return None
+    query = (sa.select(conversations).join(messages, messages.c.conversation_id == conversations.c.id)
+             .where(messages.c.media == media, messages.c.external_id.in_([i[:400] for i in external_ids]))
+             .order_by(conversations.c.opened_at.desc()))
+    row = connection.execute(query).first()
+    return None if row is None else Conversation(*row)
 
 
 def _call_entry(call_id: str, at: float, caller: str, flow: str, path: str, recordings: list[str], acd) -> dict:

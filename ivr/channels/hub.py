@@ -91,24 +91,10 @@ class Hub:
                       meta: dict[str, Any] | None = None, thread_ids: tuple[str, ...] = (),
                       name: str = "") -> Inbound:
         """Store a customer's message; a new conversation enters the ACD."""
-        contacts = self.contacts
-
-        def store() -> tuple[Conversation, int, Message | None, bool]:
-            customer_id = contacts.customer_for(kind, identity, name)
-            if external_id and contacts.has_message(media, external_id):  # delivered twice: stored once
-                return contacts.conversation_by_message(media, [external_id]), customer_id, None, False
-            conversation = contacts.conversation_by_message(media, list(thread_ids)) if thread_ids else None
-            if conversation is None or conversation.status != "open":
-                conversation = contacts.find_open(media, channel_key)
-            new = conversation is None
-            if new:
-                conversation_id = f"{media}-{uuid.uuid4().hex[:16]}"
-                contacts.open_conversation(conversation_id, media, customer_id, channel_key, routing.queue, subject)
-                conversation = contacts.conversation(conversation_id)
-            message = contacts.add_message(conversation.id, media, "in", identity, body, external_id=external_id,
-                                           meta=meta)
-            return conversation, customer_id, message, new
-        conversation, customer_id, message, new = await self.db(store)
+        conversation, customer_id, message, new = await self.db(lambda: self.contacts.receive(
+            media, kind, identity, body, channel_key=channel_key, queue=routing.queue,
+            new_id=f"{media}-{uuid.uuid4().hex[:16]}", subject=subject, external_id=external_id, meta=meta,
+            thread_ids=thread_ids, name=name))
         if message is None:
             log.warning("channels.duplicate", media=media, conversation=conversation.id, external_id=external_id or "")
         if new:

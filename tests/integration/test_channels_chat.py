@@ -83,8 +83,8 @@ def test_given_an_offer_when_the_agent_declines_then_it_goes_back_to_its_place_a
         acd.on_loop(lambda: acd.service.agent_available("agent1"))
         acd.workspace.wait_offer("agent1", "chat")
         until(lambda: acd.row(conversation).status == "offered", 5, "the offer in the store")
-        # not accepted within the queue's ring time (4 s): like a ring-no-answer
-        until(lambda: agent.state is AgentState.PAUSED, 8, "the offer to time out")
+        # not accepted within the queue's ring time (8 s): like a ring-no-answer
+        until(lambda: agent.state is AgentState.PAUSED, 12, "the offer to time out")
         assert acd.row(conversation).status == "waiting"
         acd.on_loop(lambda: acd.service.agent_available("agent1"))
         acd.workspace.wait_offer("agent1", "chat")
