@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from .errors import AcdError
+from .errors import ContactError, UnknownConversation, UnknownCustomer
 from .store import interactions, metadata
 
 IDENTITY_KINDS = ("phone", "email", "chat")
@@ -85,18 +85,6 @@ call_notes = sa.Table(
     sa.Column("path", sa.String(2000), nullable=False),
     sa.Column("recordings", sa.JSON, nullable=False),
 )
-
-
-class ContactError(AcdError):
-    code = "acd.contacts.error"
-
-
-class UnknownCustomer(ContactError):
-    code = "acd.contacts.unknown-customer"
-
-
-class UnknownConversation(ContactError):
-    code = "acd.contacts.unknown-conversation"
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from acd.contacts import Contacts, Conversation, Message, UnknownConversation
+from acd.contacts import Contacts, Conversation, Message
+from acd.errors import UnknownConversation
 from acd.errors import AcdError
 from acd.model import Interaction, Media
 from acd.store import Store

@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from acd.contacts import UnknownConversation, UnknownCustomer
+from acd.errors import UnknownConversation, UnknownCustomer
 from acd.errors import AcdError, UnknownAgent
 from acd.model import Media
 from ivr import log

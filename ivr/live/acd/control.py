@@ -15,7 +15,7 @@ import ipaddress
 
 from aiohttp import web
 
-from acd.contacts import UnknownConversation, UnknownCustomer
+from acd.errors import UnknownConversation, UnknownCustomer
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from acd.contacts import ContactError, Contacts, UnknownConversation, UnknownCustomer
+from acd.contacts import Contacts
+from acd.errors import ContactError, UnknownConversation, UnknownCustomer
 from acd.store import Store
 
 
