@@ -48,3 +48,14 @@ async def test_given_work_in_the_store_when_the_controller_restarts_then_it_is_b
     assert desk.items["chat-1"].state is WorkState.ACCEPTED and desk.items["chat-1"].agent_id == "agent2"
     assert desk.items["chat-2"].state is WorkState.WAITING
     assert second.acd.router.agents["agent2"].state is AgentState.BUSY
+
+
+async def test_given_a_channel_queue_missing_from_acd_yaml_when_built_then_one_line_names_it(live_config):
+    from ivr.app import build
+    from ivr.errors import ConfigError
+    from ivr.testing.channel_config import with_channels
+    from ivr.testing.fake_ari import FakeAri
+    with pytest.raises(ConfigError) as caught:
+        build(with_channels(live_config, chat={"queue": "nowhere"}), ari=FakeAri(), acd=True)
+    message = str(caught.value)
+    assert "channels.chat.queue: unknown queue nowhere (" in message and message.endswith("acd-test.yaml has: billing)")
