@@ -135,6 +135,7 @@ class EmailChannelConfig(ChannelConfig):
     address: str = "support@localhost"  # From: of our replies
     domain: str = "ivr.localhost"  # right-hand side of our Message-IDs (loop detection knows them)
     attachments_dir: str = "var/attachments"  # relative to this config file
+    auto_reply: str = ""  # acknowledgement sent to a new thread's sender ("": none); never to automatic mail
 
 
 @dataclass

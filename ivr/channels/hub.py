@@ -37,6 +37,7 @@ from ivr.live.tasks import TaskOwner
 # A sender puts one outbound message on its way: (status, error, external id) with status sent or failed.
 Sender = Callable[[Conversation, Message], Awaitable[tuple[str, str | None, str | None]]]
 Watcher = Callable[[dict[str, Any]], None]
+AUTO_REPLY = "auto-reply"  # the sender of automatic acknowledgements
 
 
 @dataclass(frozen=True)
@@ -131,9 +132,13 @@ class Hub:
         self._accepted_by(agent_id, conversation_id)
         if not text.strip():
             raise AcdError("a reply needs some text")
+        return await self.send(conversation_id, agent_id, text)
+
+    async def send(self, conversation_id: str, sender_id: str, text: str) -> Message:
+        """Store an outbound message (from an agent, or `AUTO_REPLY`) and put it on its way."""
         conversation = await self.db(self.contacts.conversation, conversation_id)
         message = await self.db(lambda: self.contacts.add_message(conversation_id, conversation.media, "out",
-                                                                  agent_id, text, status="sending"))
+                                                                  sender_id, text, status="sending"))
         sender = self.senders.get(conversation.media)
         try:
             status, error, external_id = await sender(conversation, message) if sender else \

@@ -11,6 +11,8 @@ What is refused or dropped, each with one log line:
 - automatic mail (Auto-Submitted other than "no", Precedence bulk/junk/list) and mail carrying
   one of our own Message-IDs (a reply of ours coming back: a loop): accepted (250) and dropped,
   so an autoresponder never starts a ping-pong;
+- nothing automatic is ever answered: `auto_reply` (an acknowledgement of a new thread, marked
+  Auto-Submitted: auto-replied) goes only to mail that passed the checks above;
 - malformed MIME: kept as far as it can be read (the text part, else the raw text), never a crash;
 - the same Message-ID twice (a retransmission): stored once. Mail without a Message-ID gets one
   from a hash of its bytes, so its retransmission is recognised too.
@@ -37,7 +39,7 @@ from ivr import log
 from ivr.config import EmailChannelConfig
 from ivr.health import failed
 
-from .hub import Hub, Routing
+from .hub import AUTO_REPLY, Hub, Routing
 
 MESSAGE_ID = re.compile(r"<[^<>\s]{1,400}>")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -111,6 +113,9 @@ class EmailChannel:
             return "451 cannot store this message now, try again later"
         log.event("email.received", conversation=got.conversation_id, message_id=parsed["message_id"],
                   new=got.new, duplicate=got.message is None)
+        if got.new and self.config.auto_reply:
+            self.hub.tasks.spawn(self.hub.send(got.conversation_id, AUTO_REPLY, self.config.auto_reply),
+                                 f"auto-reply-{got.conversation_id}")
         return "250 OK"
 
     def _keep_attachments(self, message_id: str, found: list[tuple[str, str, bytes]]) -> list[dict[str, Any]]:
@@ -146,7 +151,8 @@ class EmailChannel:
             reply["In-Reply-To"] = last.external_id
         if thread:
             reply["References"] = " ".join(thread[-20:])
-        reply["Auto-Submitted"] = "no"
+        # RFC 3834: our acknowledgement says it is automatic, so the other side's robots do not answer it
+        reply["Auto-Submitted"] = "auto-replied" if message.sender == AUTO_REPLY else "no"
         reply.set_content(message.body)
         if not self.config.relay:
             return "failed", "no channels.email.relay configured", message_id

@@ -132,3 +132,26 @@ def test_given_bad_mail_when_it_arrives_then_each_is_refused_or_dropped_and_noth
     events = [r.getMessage() for r in caplog.records]
     assert {"email.refused", "email.dropped", "email.malformed"} <= set(events)
     acd.workspace.act("agent1", offer["conversation"], "accept")
+
+
+def test_given_an_auto_reply_text_when_a_thread_starts_then_it_is_acknowledged_once_and_marked_automatic(
+        acd, sink):
+    handler, _ = sink
+    acd.on_loop(lambda: setattr(acd.config.channels.email, "auto_reply", "We got your mail."))
+    try:
+        before = len(handler.mails)
+        send(acd, mail("Refund", "Please refund order 7.", "<refund-7@example.com>"))
+        ack = until(lambda: len(handler.mails) > before and handler.mails[-1], 10, "the acknowledgement")
+        assert ack["Auto-Submitted"] == "auto-replied" and ack["In-Reply-To"] == "<refund-7@example.com>"
+        assert "We got your mail." in ack.get_body().get_content()
+        # the customer's autoresponder answers it: dropped, and never acknowledged again
+        send(acd, mail("Re: Refund", "I am on holiday.", "<ooo-7@example.com>", Auto_Submitted="auto-replied",
+                       In_Reply_To=ack["Message-ID"]))
+        send(acd, mail("Re: Refund", "Also order 8.", "<refund-8@example.com>", In_Reply_To=ack["Message-ID"]))
+        conversation = until(lambda: next(iter(acd.service.desk.items), None), 10, "the conversation in the ACD")
+        until(lambda: len(messages(acd, conversation)) == 3, 10, "the customer's second mail in the thread")
+        assert [(m.direction, m.sender) for m in messages(acd, conversation)] == [
+            ("in", "carol@example.com"), ("out", "auto-reply"), ("in", "carol@example.com")]
+        assert len(handler.mails) == before + 1
+    finally:
+        acd.on_loop(lambda: setattr(acd.config.channels.email, "auto_reply", ""))
