@@ -24,6 +24,9 @@ def queues(service: AcdService) -> list[dict[str, Any]]:
     for waiter in service.waiters.values():
         if waiter.offer:
             held_in[waiter.interaction.queue] = held_in.get(waiter.interaction.queue, 0) + 1
+    for item in service.desk.items.values():  # chats, emails, SMS offered or in hand
+        if item.agent_id:
+            held_in[item.interaction.queue] = held_in.get(item.interaction.queue, 0) + 1
     out = []
     for name in router.queues:
         members = [agent for agent in router.agents.values() if name in agent.queues]
