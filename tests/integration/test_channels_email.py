@@ -40,7 +40,7 @@ def sink():
 def serving(config, pbx, tmp_path_factory, sink):
     folder = tmp_path_factory.mktemp("email")
     with serving_channels(config, folder, email={"relay": f"127.0.0.1:{sink[1]}", "skills": {"billing": 2},
-                                                 "max_bytes": 1_000_000,
+                                                 "max_bytes": 1_000_000, "auto_reply": "",
                                                  "attachments_dir": str(folder / "attachments")}) as serving:
         yield serving
 
