@@ -102,7 +102,7 @@ class Hub:
         if new:
             self._enter_acd(conversation, routing, f"{kind}:{identity}")
         if message is not None:
-            self._tell(conversation.id, {"type": "message", **message_view(message)})
+            self.tell(conversation.id, {"type": "message", **message_view(message)})
         return Inbound(conversation.id, customer_id, message, new)
 
     def _enter_acd(self, conversation: Conversation, routing: Routing, customer: str) -> None:
@@ -151,7 +151,7 @@ class Hub:
             log.warning("channels.delivery_failed", conversation=conversation_id, media=conversation.media,
                         reason=error or "")
         shown = {**message_view(message), "status": status, "error": error}
-        self._tell(conversation_id, {"type": "message", **shown})
+        self.tell(conversation_id, {"type": "message", **shown})
         return Message(**{**message.__dict__, "status": status, "error": error})
 
     async def close(self, agent_id: str, conversation_id: str, disposition: str) -> None:
@@ -165,7 +165,7 @@ class Hub:
         if event == "accepted":
             self.tasks.spawn(self.db(self.contacts.assigned, conversation_id, item.agent_id), f"assign-{conversation_id}")
             agent = self.service.router.agents[item.agent_id]
-            self._tell(conversation_id, {"type": "agent", "name": agent.name or agent.id})
+            self.tell(conversation_id, {"type": "agent", "name": agent.name or agent.id})
         elif event == "closed":
             self.tasks.spawn(self._closed(conversation_id, item.outcome or "closed"), f"close-{conversation_id}")
 
@@ -174,7 +174,7 @@ class Hub:
             await self.db(self.contacts.close, conversation_id, disposition)
         except UnknownConversation:
             pass  # closed already
-        self._tell(conversation_id, {"type": "closed", "disposition": disposition})
+        self.tell(conversation_id, {"type": "closed", "disposition": disposition})
 
     # -- watchers -------------------------------------------------------------------------------
 
@@ -188,7 +188,7 @@ class Hub:
             if not found:
                 del self.watchers[conversation_id]
 
-    def _tell(self, conversation_id: str, event: dict[str, Any]) -> None:
+    def tell(self, conversation_id: str, event: dict[str, Any]) -> None:
         for watcher in list(self.watchers.get(conversation_id, ())):
             try:
                 watcher(event)

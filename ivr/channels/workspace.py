@@ -117,7 +117,7 @@ class Workspace:
         elif verb == "typing":
             if item is None or item.agent_id != agent_id:
                 raise UnknownConversation(f"conversation {conversation_id} is not with {agent_id}")
-            hub._tell(conversation_id, {"type": "typing"})
+            hub.tell(conversation_id, {"type": "typing"})
             result = {"conversation": conversation_id}
         else:
             raise web.HTTPNotFound(text=json.dumps({"error": f"unknown action {verb}"}), content_type="application/json")
@@ -131,7 +131,7 @@ class Workspace:
         unread = [m.id for m in messages if m.direction == "in" and m.status == "received"]
         if unread:  # the agent has it on screen: the customer sees it read
             await hub.db(contacts.mark_read, conversation.id, "in", unread[-1])
-            hub._tell(conversation.id, {"type": "read", "upto": unread[-1]})
+            hub.tell(conversation.id, {"type": "read", "upto": unread[-1]})
             messages = await hub.db(contacts.messages, conversation.id)
         return web.json_response({
             "conversation": {**conversation.__dict__}, "messages": [message_view(m) for m in messages],
