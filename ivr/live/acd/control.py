@@ -18,6 +18,7 @@ from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
 from ivr.errors import ConfigError
+from ivr.health import failed
 from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
@@ -112,3 +113,8 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug behind one request: that request fails, calls go on
+            failed("control.failed", exc, method=request.method, path=request.path)
+            return web.json_response({"error": f"internal error: {type(exc).__name__} (logged)"}, status=500)
