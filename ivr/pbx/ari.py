@@ -51,7 +51,20 @@ class Ari(Protocol):
                   on_disconnect: Callable[[], None] = lambda: None) -> None: ...
 
 
-class AriClient:
+class AriVerbs:
+    """`get`, `post` and `delete` over `request`: shared by the real client and the fake."""
+
+    def get(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("POST", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
+        return self.request("DELETE", path, **kw)
+
+
+class AriClient(AriVerbs):
     def __init__(self, config: AriConfig, *, connections: int = 100):
         self.config = config
         self.base = config.url.rstrip("/") + "/ari"
@@ -103,15 +116,6 @@ class AriClient:
             raise AriUnavailable(f"ARI at {self.config.url} is unreachable: {exc}") from None
         except TimeoutError:
             raise AriTimeout(f"ARI {method} {path}: no answer within {REQUEST_TIMEOUT_S:.0f} s") from None
-
-    def get(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("POST", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("DELETE", path, **kw)
 
     async def run(self, on_event: Callable[[Event], None], on_connect: Callable[[], Awaitable[None]],
                   on_disconnect: Callable[[], None] = lambda: None, *, first_delay: float = 0.5,
