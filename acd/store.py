@@ -174,8 +174,12 @@ class Store:
             return [HeldRecord(_interaction(row), row.agent_id, row.status, row.answered_at)
                     for row in connection.execute(query)]
 
-    def ended(self, since: float | None = None, until: float | None = None) -> list[InteractionRecord]:
+    def ended(self, since: float | None = None, until: float | None = None,
+              queues: Iterable[str] | None = None) -> list[InteractionRecord]:
+        """Ended interactions, by the time they ended: [since, until), of `queues` when given."""
         query = sa.select(interactions).where(interactions.c.status == "ended")
+        if queues is not None:
+            query = query.where(interactions.c.queue.in_(list(queues)))
         if since is not None:
             query = query.where(interactions.c.ended_at >= since)
         if until is not None:
@@ -199,6 +203,20 @@ class Store:
         with self.engine.connect() as connection:
             return [StateChange(row.agent_id, AgentState(row.from_state), AgentState(row.to_state), row.at,
                                 row.reason) for row in connection.execute(query)]
+
+    def state_log_between(self, since: float, until: float) -> list[StateChange]:
+        """State changes in [since, until), and each agent's last change before `since` (the state
+        it was in when the period began): what occupancy over the period needs."""
+        last = (sa.select(state_log.c.agent_id, sa.func.max(state_log.c.at).label("at"))
+                .where(state_log.c.at < since).group_by(state_log.c.agent_id).subquery())
+        before = (sa.select(state_log)
+                  .join(last, sa.and_(state_log.c.agent_id == last.c.agent_id, state_log.c.at == last.c.at)))
+        during = sa.select(state_log).where(state_log.c.at >= since, state_log.c.at < until)
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(before)) + list(connection.execute(during))
+        rows.sort(key=lambda row: (row.at, row.id))
+        return [StateChange(row.agent_id, AgentState(row.from_state), AgentState(row.to_state), row.at, row.reason)
+                for row in rows]
 
     @staticmethod
     def _safe(url: str) -> str:
