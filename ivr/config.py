@@ -248,7 +248,7 @@ def _apply_env(config: Config, env: dict[str, str]) -> None:
         for f in fields(obj):
             name = f"IVR_{section}_{f.name}".upper()
             if name in env and hints[f.name] != dict[str, str]:
-                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                setattr(obj, f.name, _coerce(f"{section}.{f.name}", hints[f.name], env[name], f"environment {name}"))
                 config.overrides[f"{section}.{f.name}"] = name
     for i, agent in enumerate(config.agents):
         name = agent_password_variable(agent.id)
