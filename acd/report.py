@@ -8,6 +8,7 @@ in acd.yaml; 20 s for a queue the store knows but acd.yaml no longer has).
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -63,16 +64,21 @@ def build(records: Iterable[InteractionRecord], changes: Iterable[StateChange], 
     intervals = []
     for start, end, subset, period_changes in _slices(records, changes, starts, until):
         intervals.append((start, kpis(subset, period_changes, start, end)))
-    members = {name: set(ids) for name, ids in (members or {}).items()}
-    per_queue = {name: kpis([r for r in records if r.queue == name],
-                            [c for c in changes if c.agent_id in members.get(name, ())], since, until)
-                 for name in sorted({r.queue for r in records})}
-    per_agent = []
-    for agent_id in sorted({r.agent_id for r in records if r.agent_id} | {c.agent_id for c in changes}):
-        handled = [r for r in records if r.agent_id == agent_id and stats.is_answered(r)]
-        per_agent.append(AgentFigures(
-            agent_id, len(handled), stats.aht(handled), sum(r.ended_at - r.answered_at for r in handled),
-            stats.occupancy([c for c in changes if c.agent_id == agent_id], since, until)))
+    by_queue, handled, agent_changes = defaultdict(list), defaultdict(list), defaultdict(list)
+    for record in records:
+        by_queue[record.queue].append(record)
+        if record.agent_id and stats.is_answered(record):
+            handled[record.agent_id].append(record)
+    for change in changes:
+        agent_changes[change.agent_id].append(change)
+    members = {name: list(ids) for name, ids in (members or {}).items()}
+    per_queue = {name: kpis(by_queue[name], [c for agent in members.get(name, ()) for c in agent_changes[agent]],
+                            since, until)
+                 for name in sorted(by_queue)}
+    per_agent = [AgentFigures(agent_id, len(handled[agent_id]), stats.aht(handled[agent_id]),
+                              sum(r.ended_at - r.answered_at for r in handled[agent_id]),
+                              stats.occupancy(agent_changes[agent_id], since, until))
+                 for agent_id in sorted(set(handled) | set(agent_changes))]
     return Report(since, until, interval_s, kpis(records, changes, since, until), intervals, per_queue, per_agent)
 
 
