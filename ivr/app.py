@@ -14,6 +14,7 @@ from .live.acd import AcdService, install
 from .live.controller import CallFlow, Controller
 from .live.demo_lookup import start_lookup
 from .live.flow_service import FlowService
+from .live.metrics import MetricsService
 from .pbx.ari import Ari, AriClient
 
 
@@ -39,4 +40,6 @@ def build(config: Config, *, ari: Ari | None = None, flow: CallFlow | None = Non
     flows = flow or FlowService.from_config(config)
     controller = Controller(config, flows, ari or AriClient(config.ari))
     service = install(controller, flows) if acd else None
+    if config.metrics.port:
+        MetricsService(controller, service, config)  # registers itself with the controller's services
     return Engine(config, controller, flows, service)

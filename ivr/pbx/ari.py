@@ -123,13 +123,16 @@ class AriClient(AriVerbs):
         """Stream events forever. Unreachable Asterisk: `on_disconnect`, then retry with backoff.
         Bad credentials: raise."""
         url = self.base.replace("http", "ws", 1) + "/events"
-        delay = first_delay
+        delay, connected_before = first_delay, False
         while True:
             try:
                 async with self.session.ws_connect(
                     url, params={"app": self.config.app}, heartbeat=15, timeout=aiohttp.ClientWSTimeout(ws_close=5)
                 ) as ws:
                     log.event("ari.connected", url=self.config.url, app=self.config.app)
+                    if connected_before:
+                        count("ari.reconnects")
+                    connected_before = True
                     delay = first_delay
                     await on_connect()
                     async for msg in ws:

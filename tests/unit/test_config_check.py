@@ -18,7 +18,7 @@ FIELDS = {  # variable -> the key the refusal names
     "IVR_CONTROL_HOST": "control.host", "IVR_ARI_URL": "ari.url",
     "IVR_ARI_USERNAME": "ari.username", "IVR_ARI_PASSWORD": "ari.password", "IVR_ARI_APP": "ari.app",
     "IVR_AMI_USERNAME": "ami.username", "IVR_AMI_PASSWORD": "ami.password",
-    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers",
+    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers", "IVR_METRICS_HOST": "metrics.host",
 }
 
 
@@ -80,3 +80,19 @@ def test_given_an_injected_host_when_pbx_config_runs_then_it_exits_non_zero_and_
     assert done.stderr.strip() == (f"error: environment {variable}: {FIELDS[variable]}: "
                                    "expected an IP address (e.g. 127.0.0.1), got '127.0.0.1\\n[evil]'")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"IVR_METRICS_HOST": "0.0.0.0"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_HOST": "192.168.1.10"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_PORT": "70000"}, "environment IVR_METRICS_PORT: metrics.port: expected a port between 1 and 65535"),
+    ({"IVR_METRICS_PORT": "ninety"}, "environment IVR_METRICS_PORT: metrics.port: expected a whole number"),
+])
+def test_given_a_metrics_endpoint_beyond_loopback_or_a_bad_port_when_loaded_then_it_is_refused(env, message):
+    with pytest.raises(ConfigError) as caught:
+        load(**env)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_given_metrics_port_0_when_loaded_then_the_endpoint_is_off_and_that_is_valid():
+    assert load(IVR_METRICS_PORT="0").metrics.port == 0

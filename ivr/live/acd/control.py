@@ -3,6 +3,7 @@
     GET  /agents                          POST /agents/{id}/login|logout|ready
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
+    GET  /wallboard                       (`ivr top`: queues with today's service level, agents)
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -55,6 +56,7 @@ class ControlApi:
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
+            web.get("/wallboard", self._view(lambda r: views.wallboard(self.service))),
         ])
         return app
 
@@ -65,18 +67,8 @@ class ControlApi:
         return handler
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
-            # Calls must still be served: say it loudly, but keep running without `ivr agents`.
-            log.error("control.unavailable", reason=f"cannot listen on {self.config.host}:{self.config.port}: "
-                                                    f"{exc.strerror} (control.port in the config)")
-            return
-        log.event("control.listening", host=self.config.host, port=self.config.port)
+        self._runner = await http_guard.listen(self.app(), self.config.host, self.config.port, "control",
+                                               "control.port")
 
     async def stop(self) -> None:
         if self._runner:

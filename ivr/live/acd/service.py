@@ -7,6 +7,7 @@ the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live
     offers.py          ringing an agent's phone, bridging on answer, recording for QA
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
+    day_stats.py       today's service level and abandons per queue (wallboard, /metrics), from the store
 
 `commit` is the one way an event reaches the router and the store: the router decides in
 memory, the same event's writes go to the journal in order, then the decisions are acted on.
@@ -35,6 +36,7 @@ from ivr.live.tasks import TaskOwner
 from ivr.prompts.tts import Tts
 
 from .agent_commands import AgentCommands
+from .day_stats import DayStats
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
@@ -57,6 +59,7 @@ class AcdService:
         self.handoff = Handoff(self)
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)
+        self.day_stats = DayStats(self)
         controller.handlers[OFFER_ARG] = self.offers.agent_answered
         controller.listeners.append(self.offers.on_event)
         controller.resumers.append(self.recovery.resume)
@@ -68,6 +71,7 @@ class AcdService:
 
     async def start(self) -> None:
         self.tasks.supervise("acd-tick", self._tick)
+        self.tasks.supervise("acd-day-stats", self.day_stats.follow)
 
     async def stop(self) -> None:
         await self.tasks.close()
