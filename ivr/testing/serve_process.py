@@ -178,7 +178,9 @@ class ServeProcess:
     def control(self, method: str, path: str) -> Any:
         """One request to the control API (`ivr agents`/`ivr queues`); the decoded JSON answer."""
         url = f"http://{self.config.control.host}:{self.config.control.port}{path}"
-        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        token = Path(self.config.control.token_file).read_text().strip()
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
+                                         headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read() or b"null")
 
