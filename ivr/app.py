@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import Config
+from .health import LoopWatch
 from .live.acd import AcdService, install
 from .live.controller import CallFlow, Controller
 from .live.demo_lookup import start_lookup
@@ -38,5 +39,6 @@ def build(config: Config, *, ari: Ari | None = None, flow: CallFlow | None = Non
     an invalid acd.yaml, before anything connects."""
     flows = flow or FlowService.from_config(config)
     controller = Controller(config, flows, ari or AriClient(config.ari))
+    controller.services.append(LoopWatch())  # logs loop.stats: event-loop lag, time per ARI event
     service = install(controller, flows) if acd else None
     return Engine(config, controller, flows, service)

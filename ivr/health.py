@@ -1,18 +1,58 @@
-"""Failure accounting for the live engine: every failure we contain is logged once, with its
-traceback, and counted, so a contained failure is never a silent one.
+"""Failure accounting and timing for the live engine: every failure we contain is logged once,
+with its traceback, and counted, so a contained failure is never a silent one; the event loop's
+lag and the time each ARI event takes are kept as histograms.
 
     failed("call.failed", exc, call=call_id)    # one log line, counters["call.failed"] += 1
+    timings["ari.event_ms"].add(0.4)            # milliseconds
 
-`counters` is what the metrics endpoint and the soak benchmark read.
+`counters` and `timings` are what the metrics endpoint and the benchmarks read; `LoopWatch`
+measures the lag and logs one `loop.stats` line per interval with both histograms' figures.
 """
 from __future__ import annotations
 
+import asyncio
+import bisect
 import logging
-from collections import Counter
+import time
+from collections import Counter, defaultdict
 
 from . import log
 
 counters: Counter[str] = Counter()
+# Upper bounds of the histogram buckets, in ms: 0.05 ms to ~52 s, each twice the one before.
+BOUNDS_MS = tuple(0.05 * 2 ** i for i in range(21))
+
+
+class Histogram:
+    """Counts per bucket (log scale) plus the largest value; percentiles are a bucket's upper bound."""
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (len(BOUNDS_MS) + 1)
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, value_ms: float) -> None:
+        self.buckets[bisect.bisect_left(BOUNDS_MS, value_ms)] += 1
+        self.count += 1
+        if value_ms > self.max:
+            self.max = value_ms
+
+    def percentile(self, q: float) -> float:
+        if not self.count:
+            return 0.0
+        rank, seen = q * self.count, 0
+        for i, n in enumerate(self.buckets):
+            seen += n
+            if seen >= rank:
+                return min(BOUNDS_MS[i], self.max) if i < len(BOUNDS_MS) else self.max
+        return self.max
+
+    def summary(self) -> dict[str, float]:
+        return {"n": self.count, "p50_ms": round(self.percentile(0.5), 3), "p99_ms": round(self.percentile(0.99), 3),
+                "max_ms": round(self.max, 3)}
+
+
+timings: defaultdict[str, Histogram] = defaultdict(Histogram)
 
 
 def failed(event: str, exc: BaseException, **fields: object) -> None:
@@ -23,3 +63,37 @@ def failed(event: str, exc: BaseException, **fields: object) -> None:
 
 def count(event: str) -> None:
     counters[event] += 1
+
+
+class LoopWatch:
+    """The event loop's lag: how late a `sleep(tick_s)` wakes up (`timings["loop.lag_ms"]`).
+    Every `report_s` it logs `loop.stats` with the lag and ARI event timings of that interval."""
+
+    def __init__(self, tick_s: float = 0.02, report_s: float = 10.0):
+        self.tick_s, self.report_s = tick_s, report_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._watch(), name="loop-watch")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _watch(self) -> None:
+        lag = Histogram()
+        reported = time.monotonic()
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(self.tick_s)
+            now = time.monotonic()
+            late = (now - before - self.tick_s) * 1000
+            lag.add(max(late, 0.0))
+            timings["loop.lag_ms"].add(max(late, 0.0))
+            if now - reported >= self.report_s:
+                events = timings.pop("ari.event_ms", Histogram())
+                fields = {f"lag_{k}": v for k, v in lag.summary().items()}
+                fields.update({f"event_{k}": v for k, v in events.summary().items()})
+                log.event("loop.stats", **fields)
+                lag, reported = Histogram(), now
