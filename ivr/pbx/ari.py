@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 import aiohttp
+import orjson
 
 from .. import log
 from ..config import AriConfig
@@ -157,10 +157,10 @@ def _deliver(on_event: EventSink, data: str) -> None:
 
 def _handle(on_event: EventSink, data: str) -> None:
     try:
-        event = json.loads(data)
+        event = orjson.loads(data)
         if not isinstance(event, dict) or not isinstance(event.get("type"), str):
             raise ValueError("not an ARI event object")
-    except ValueError as exc:
+    except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
         failed("ari.bad_event", exc, data=data[:200])
         return
     try:
