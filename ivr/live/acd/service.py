@@ -82,9 +82,7 @@ class AcdService:
         decisions. `write` must capture values, not live objects: it runs later, off the loop."""
         offered = [(d.interaction_id, d.agent_id, d.at) for d in decisions if isinstance(d, Assignment)]
         overflowed = [(d.interaction_id, d.at) for d in decisions if isinstance(d, Overflow)]
-        # Why each decision went as it did is worked out in the writer thread, from the agents as
-        # they stood now: O(agents) per decision, kept off the event loop.
-        to_explain = [thunk for thunk in map(self._explain_later, decisions) if thunk is not None]
+        explained += tuple(record for record in map(self._explain_decision, decisions) if record is not None)
         changes = self.router.take_state_changes()
         agents = {c.agent_id: copy.copy(self.router.agents[c.agent_id]) for c in changes}
 
@@ -93,14 +91,12 @@ class AcdService:
                 write(writer)
             for record in explained:
                 writer.explained(record)
-            for thunk in to_explain:
-                writer.explained(thunk())
             for interaction_id, agent_id, at in offered:
                 writer.offered(interaction_id, agent_id, at)
             for interaction_id, at in overflowed:
                 writer.ended(interaction_id, at, "overflow")
             writer.agent_changes(changes, agents)
-        if write or offered or overflowed or changes or explained or to_explain:
+        if write or offered or overflowed or changes or explained:
             self.journal.submit(what, transaction)
         for decision in decisions:
             try:
@@ -113,9 +109,7 @@ class AcdService:
         found = explain(interaction, self.router.agents.values(), self.router.queues[interaction.queue], now)
         return ExplanationRecord(interaction.id, now, left, tuple(found.lines()), tuple(found.eligible()))
 
-    def _explain_later(self, decision: Decision) -> Callable[[], ExplanationRecord] | None:
-        """The explanation of `decision`, to be computed later (in another thread) from a snapshot
-        of what changes in agents (state, pause reason, load) taken now."""
+    def _explain_decision(self, decision: Decision) -> ExplanationRecord | None:
         waiter = self.waiters.get(decision.interaction_id)
         if waiter is None:
             return None
@@ -123,18 +117,7 @@ class AcdService:
             left = f"offered to {decision.agent_id}"
         else:
             left = f"overflow to {'queue ' if decision.to_queue else ''}{decision.target or 'nowhere'}"
-        interaction, queue = waiter.interaction, self.router.queues[waiter.interaction.queue]
-        moment = [(agent, agent.state, agent.pause_reason, dict(agent.load)) for agent in self.router.agents.values()]
-
-        def record() -> ExplanationRecord:
-            agents = []
-            for agent, state, pause_reason, load in moment:
-                agent = copy.copy(agent)
-                agent.state, agent.pause_reason, agent.load = state, pause_reason, load
-                agents.append(agent)
-            found = explain(interaction, agents, queue, decision.at)
-            return ExplanationRecord(interaction.id, decision.at, left, tuple(found.lines()), tuple(found.eligible()))
-        return record
+        return self.explanation(waiter.interaction, left, decision.at)
 
     def _act(self, decision: Decision) -> None:
         waiter = self.waiters.get(decision.interaction_id)
