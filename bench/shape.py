@@ -67,7 +67,12 @@ def register_agents(agents: list[AgentEndpoint], target: str, contact_port: int,
         phone = AgentPhone(agent.id, agent.password, target=target)
         phone.port, phone.dir = contact_port, workdir / "register" / agent.id
         phone.dir.mkdir(parents=True)
-        phone.register()
+        for attempt in range(3):  # under load Asterisk may answer a digest with a fresh 401 (stale nonce)
+            try:
+                return phone.register()
+            except RuntimeError:
+                if attempt == 2:
+                    raise
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, agents))
 
