@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .config import Config
+from .health import LoopWatch
+from .live.loop_lag import LoopLag
 from .live.acd import AcdService, install
 from .live.controller import CallFlow, Controller
 from .live.demo_lookup import start_lookup
@@ -39,7 +41,9 @@ def build(config: Config, *, ari: Ari | None = None, flow: CallFlow | None = Non
     an invalid acd.yaml, before anything connects."""
     flows = flow or FlowService.from_config(config)
     controller = Controller(config, flows, ari or AriClient(config.ari))
+    lag = LoopLag()
+    controller.services.append(LoopWatch(lag))  # logs loop.stats: event-loop lag, time per ARI event
     service = install(controller, flows) if acd else None
     if config.metrics.port:
-        MetricsService(controller, service, config)  # registers itself with the controller's services
+        MetricsService(controller, service, config, lag)  # registers itself with the controller's services
     return Engine(config, controller, flows, service)

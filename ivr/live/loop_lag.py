@@ -7,8 +7,10 @@ import asyncio
 import time
 from collections import deque
 
-INTERVAL_S = 0.25
-WINDOW = 240  # samples kept for the maximum: one minute at INTERVAL_S
+from ivr.health import timings
+
+INTERVAL_S = 0.05
+WINDOW = 1200  # samples kept for the maximum: one minute at INTERVAL_S
 
 
 class LoopLag:
@@ -29,3 +31,4 @@ class LoopLag:
             await asyncio.sleep(self.interval_s)
             self.last_s = max(0.0, time.monotonic() - asked - self.interval_s)
             self._recent.append(self.last_s)
+            timings["loop.lag_ms"].add(self.last_s * 1000)

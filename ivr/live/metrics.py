@@ -29,7 +29,6 @@ from ivr import health
 from ivr.config import Config
 from ivr.live import http_guard
 from ivr.live.loop_lag import LoopLag
-from ivr.live.tasks import TaskOwner
 
 if TYPE_CHECKING:
     from ivr.live.acd.service import AcdService
@@ -90,13 +89,12 @@ class EngineCollector:
 class MetricsService:
     """Started and stopped with the controller (`controller.services`)."""
 
-    def __init__(self, controller: Controller, acd: AcdService | None, config: Config):
+    def __init__(self, controller: Controller, acd: AcdService | None, config: Config, lag: LoopLag):
         self.config = config.metrics
         self.token_file = config.control.token_file
-        self.lag = LoopLag()
+        self.lag = lag  # measured by the controller's LoopWatch
         self.registry = CollectorRegistry(auto_describe=False)  # ours alone: no process-wide globals
         self.registry.register(EngineCollector(controller, acd, self.lag))
-        self.tasks = TaskOwner("metrics")
         self._runner: web.AppRunner | None = None
         controller.services.append(self)
 
@@ -109,11 +107,9 @@ class MetricsService:
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def start(self) -> None:
-        self.tasks.supervise("loop-lag", self.lag.measure)
         self._runner = await http_guard.listen(self.app(), self.config.host, self.config.port, "metrics",
                                                "metrics.port")
 
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
-        await self.tasks.close()
