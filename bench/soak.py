@@ -33,7 +33,7 @@ from ivr.pbx.local import LocalPbx  # noqa: E402
 from ivr.testing import sipp  # noqa: E402
 from ivr.testing.agent_phone import AgentPhone  # noqa: E402
 from ivr.testing.scripted_caller import caller_scenario  # noqa: E402
-from ivr.testing.serve_process import ServeProcess, until  # noqa: E402
+from ivr.testing.serve_process import ServeProcess  # noqa: E402
 
 HERE = Path(__file__).parent
 LINE_CALL_S = 2.5  # a line-test call lasts the caller's pause plus about this (prompt, reply, BYE)

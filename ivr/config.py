@@ -95,6 +95,14 @@ class ControlConfig:
 
 
 @dataclass
+class MetricsConfig:
+    """The Prometheus endpoint `ivr serve` opens (GET /metrics, no token, loopback only; port 0: off)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9464
+
+
+@dataclass
 class SpeechConfig:
     """Offline speech recognition (Vosk). Without a model for a call's language, menus take keys only."""
 
@@ -179,6 +187,7 @@ class Config:
     media: MediaConfig = field(default_factory=MediaConfig)
     acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     lookup: LookupConfig = field(default_factory=LookupConfig)
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
@@ -289,13 +298,14 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "speech", "lookup", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "metrics", "speech", "lookup",
+                    "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):
             name = f"IVR_{section}_{f.name}".upper()
             if name in env and hints[f.name] != dict[str, str]:
-                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                setattr(obj, f.name, _coerce(f"{section}.{f.name}", hints[f.name], env[name], f"environment {name}"))
                 config.overrides[f"{section}.{f.name}"] = name
     for media in ("email", "chat", "sms"):
         obj = getattr(config.channels, media)

@@ -104,6 +104,12 @@ def problems(config: Config, secrets_required: bool = True) -> Iterator[tuple[st
         yield "control.host", f"expected an IP address or localhost, got {config.control.host!r}"
     yield from _port("control.port", config.control.port)
     yield from _pattern("control.token_file", config.control.token_file, PATH, "is not a usable path")
+    yield from _ip("metrics.host", config.metrics.host)
+    if _is_ip(config.metrics.host) and not ipaddress.ip_address(config.metrics.host).is_loopback:
+        yield "metrics.host", (f"must be a loopback address (metrics are served without a token), "
+                               f"got {config.metrics.host!r}")
+    if config.metrics.port != 0:
+        yield from _port("metrics.port", config.metrics.port)
     yield from _ip("speech.rtp_host", speech.rtp_host)
     yield from _range("speech.rtp_start", speech.rtp_start, speech.rtp_end)
     for language, model in speech.models.items():

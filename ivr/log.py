@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from enum import Enum
 
 _log = logging.getLogger("ivr")
 
 
 def _quote(value: object) -> str:
-    text = str(value)
+    text = str(value.value if isinstance(value, Enum) else value)
     if text == "" or any(c in text for c in ' "=\n\r'):
         escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
         return '"' + escaped + '"'

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import config as config_module
-from .agents_cli import _control, agents
+from .agents_cli import agents, control
 
 
 def _when(at: float) -> str:
@@ -21,7 +21,7 @@ def _when(at: float) -> str:
 @click.pass_context
 def inbox(ctx: click.Context, agent: str) -> None:
     """AGENT's offers and work in hand (chats, emails, SMS, calls), with the last message of each."""
-    found = _control(ctx, "GET", f"/agents/{urllib.parse.quote(agent)}/inbox")
+    found = control(ctx, "GET", f"/agents/{urllib.parse.quote(agent)}/inbox")
     load = ", ".join(f"{media} {found['load'].get(media, 0)}/{count}" for media, count in found["capacity"].items())
     click.echo(f"{found['agent']} ({found['name'] or '-'}): {found['state']}; {load}")
     if not found["work"]:
@@ -43,7 +43,7 @@ def workspace(ctx: click.Context, agent: str) -> None:
     from .live.http_guard import read_token
     config = ctx.find_object(config_module.Config).control
     token = read_token(Path(config.token_file))
-    _control(ctx, "GET", f"/agents/{urllib.parse.quote(agent)}/inbox")  # the agent exists, serve runs
+    control(ctx, "GET", f"/agents/{urllib.parse.quote(agent)}/inbox")  # the agent exists, serve runs
     click.echo(f"http://{config.host}:{config.port}/workspace#token={token}&agent={urllib.parse.quote(agent)}")
 
 
@@ -57,7 +57,7 @@ def customers() -> None:
 @click.pass_context
 def show(ctx: click.Context, customer: int) -> None:
     """CUSTOMER's identities and timeline: calls, chats, emails and SMS, oldest first."""
-    found = _control(ctx, "GET", f"/customers/{customer}")
+    found = control(ctx, "GET", f"/customers/{customer}")
     click.echo(f"customer {found['customer']['id']}: {', '.join(found['customer']['identities'])}")
     for entry in found["timeline"]:
         if entry["kind"] == "voice":
@@ -80,5 +80,5 @@ def show(ctx: click.Context, customer: int) -> None:
 @click.pass_context
 def merge(ctx: click.Context, source: int, target: int) -> None:
     """Merge customer SOURCE into TARGET: identities, conversations and calls move to TARGET."""
-    found = _control(ctx, "POST", "/customers/merge", {"from": source, "into": target})
+    found = control(ctx, "POST", "/customers/merge", {"from": source, "into": target})
     click.echo(f"customer {found['customer']['id']}: {', '.join(found['customer']['identities'])}")

@@ -26,7 +26,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ivr.errors import FlowError
 
-from .port import Heard, HttpRequest, HttpResult, Prompt, QueueRequest, QueueResult, TransferRequest
+from .port import (
+    Heard,
+    HttpRequest,
+    HttpResult,
+    Prompt,
+    QueueRequest,
+    QueueResult,
+    TransferRequest,
+)
 
 TIMEOUT = "timeout"
 BARGE = "barge:"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivr import log
-from ivr.errors import CallError, IvrError
+from ivr.errors import CallError
 from ivr.pbx.ari import Ari, Event
 
 from .states import CALL_TRANSITIONS, CallState, EndedBy, move

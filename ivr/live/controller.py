@@ -18,6 +18,11 @@ from ivr.pbx.ari import Ari, Event
 from ivr.speech.listen import CHANNEL_PREFIX as SPEECH_CHANNEL_PREFIX
 
 StasisHandler = Callable[[Call, list[str]], Awaitable[None]]  # (call, the app args after the first)
+# The ARI event types the engine acts on. Asterisk is asked to send only these (the application's
+# event filter): of a queued call's events, about half are ChannelVarset, ChannelStateChange,
+# bridge and dial events nobody reads, each one serialized by Asterisk and decoded by us.
+EVENT_TYPES = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelDtmfReceived", "PlaybackStarted",
+               "PlaybackFinished", "RecordingFinished", "RecordingFailed", "ApplicationReplaced")
 
 
 class CallFlow(Protocol):
@@ -61,7 +66,7 @@ class Controller:
         self.calls: dict[str, Call] = {}
         self.tasks: dict[str, asyncio.Task[None]] = {}
         self.finished: deque[CallRecord] = deque(maxlen=history)
-        self.connected = asyncio.Event()
+        self.connected = asyncio.Event()  # set while the event stream is up
         self.stopping = False
         self.handlers: dict[str, StasisHandler] = dict(flow.handlers)
         self.resumers: list[Resumer] = []
@@ -77,7 +82,7 @@ class Controller:
                 for service in self.services:
                     await service.start()
                     started.append(service)
-                await self.ari.run(self.on_event, self.on_connect)
+                await self.ari.run(self.on_event, self.on_connect, self.connected.clear)
             finally:
                 # Calls stay in our Stasis app: the next controller re-attaches to them.
                 self.stopping = True
@@ -124,6 +129,7 @@ class Controller:
     async def on_connect(self) -> None:
         """After (re)connecting: adopt calls still in our app, forget the ones that ended meanwhile."""
         try:
+            await self._filter_events()
             app = await self.ari.get(f"/applications/{self.config.ari.app}")
             live = set(app.get("channel_ids", [])) if app else set()
             if not self.connected.is_set():
@@ -140,6 +146,14 @@ class Controller:
         except Exception as exc:  # noqa: BLE001 - the event stream must come up whatever this finds
             failed("ari.reattach_failed", exc)
         self.connected.set()
+
+    async def _filter_events(self) -> None:
+        """Ask Asterisk for the events we act on only (ARI `eventFilter`); all of them if it says no."""
+        try:
+            await self.ari.request("PUT", f"/applications/{self.config.ari.app}/eventFilter",
+                                   body={"allowed": [{"type": kind} for kind in EVENT_TYPES]})
+        except AriRequestError as exc:
+            log.warning("ari.event_filter_refused", reason=str(exc), note="every event type comes; calls go on")
 
     async def _remove_listening_leftovers(self, live: set[str]) -> None:
         """Listening channels and bridges of a controller that died: nobody reads their audio any more."""

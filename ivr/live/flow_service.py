@@ -21,7 +21,12 @@ from ivr.config import Config
 from ivr.errors import FlowsRefused, TtsError
 from ivr.health import failed
 from ivr.flows.languages import base_language
-from ivr.flows.loader import LoadResult, load_flows, read_queue_names, read_queue_overflows
+from ivr.flows.loader import (
+    LoadResult,
+    load_flows,
+    read_queue_names,
+    read_queue_overflows,
+)
 from ivr.flows.prompt_specs import PromptSpec
 from ivr.flows.runner import ERROR, FlowRunner
 from ivr.live.call import Call

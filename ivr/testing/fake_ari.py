@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AriRequestError
-from ..pbx.ari import Event, EventSink
+from ..pbx.ari import AriVerbs, Event, EventSink
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Rule:
     times: int | None  # None: every time
 
 
-class FakeAri:
+class FakeAri(AriVerbs):
     def __init__(self, app: str = "ivr"):
         self.app = app
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
@@ -107,16 +107,8 @@ class FakeAri:
                 return None
             raise
 
-    def get(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("POST", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("DELETE", path, **kw)
-
-    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]]) -> None:
+    async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]],
+                  on_disconnect: Callable[[], None] = lambda: None) -> None:
         await on_connect()
         while (event := await self._events.get()) is not None:
             on_event(event)

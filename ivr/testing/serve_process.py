@@ -29,6 +29,8 @@ from typing import Any
 import yaml
 
 from ..config import Config
+from ..errors import ConfigError
+from ..live.http_guard import read_token
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGFMT = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
@@ -110,13 +112,14 @@ class ServeProcess:
         """What this config changed wins over the parent's IVR_* overrides of the same keys."""
         c = self.config
         return {"IVR_FLOWS_DIR": c.flows.dir, "IVR_ACD_FILE": c.acd.file, "IVR_ACD_STORE_URL": c.acd.store_url,
-                "IVR_CONTROL_PORT": str(c.control.port), "IVR_LOG_LEVEL": c.log.level}
+                "IVR_CONTROL_PORT": str(c.control.port), "IVR_CONTROL_TOKEN_FILE": c.control.token_file,
+                "IVR_LOG_LEVEL": c.log.level}
 
     def _control_up(self) -> bool:
         try:
             self.control("GET", "/agents")
             return True
-        except (OSError, urllib.error.URLError):
+        except (OSError, urllib.error.URLError, ConfigError):  # not listening, or no token written yet
             return False
 
     def kill(self) -> None:
@@ -178,7 +181,9 @@ class ServeProcess:
     def control(self, method: str, path: str) -> Any:
         """One request to the control API (`ivr agents`/`ivr queues`); the decoded JSON answer."""
         url = f"http://{self.config.control.host}:{self.config.control.port}{path}"
-        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        token = read_token(Path(self.config.control.token_file))
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
+                                         headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=5) as response:
             return json.loads(response.read() or b"null")
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from test_flow_calls import call, flows_dir, serve_flow  # noqa: F401 - fixtures shared with those tests
 
 from ivr.testing.hostile import HostileService
-from test_flow_calls import call, flows_dir, serve_flow  # noqa: F401 - fixtures shared with those tests
 
 CASES = {"1": "infinity", "2": "huge", "3": "gzip-bomb", "4": "deep", "5": "stall", "6": "big-number", "7": "ok"}
 REASONS = {"infinity": "json-constant", "huge": "body-too-large", "gzip-bomb": "body-too-large",
@@ -56,8 +56,9 @@ def test_given_a_hostile_data_dip_when_calls_reach_it_then_each_ends_through_fai
 
 def test_given_the_demo_lookup_of_the_shipped_config_when_a_caller_asks_their_balance_then_it_is_read_out(
         config, serve_flow):
-    from ivr.live.demo_lookup import start_lookup
     from test_flow_calls import MONDAY_10AM
+
+    from ivr.live.demo_lookup import start_lookup
 
     serve = serve_flow("support-line", clock=lambda: MONDAY_10AM)
     lookup = serve.call(lambda: start_lookup(config.lookup))  # what `ivr serve` starts beside the controller

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from restart_support import Rig, bridged, until
 
-from ivr.pbx.local import LocalPbx
 from ivr.testing import sipp
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ FIELDS = {  # variable -> the key the refusal names
     "IVR_CONTROL_HOST": "control.host", "IVR_ARI_URL": "ari.url",
     "IVR_ARI_USERNAME": "ari.username", "IVR_ARI_PASSWORD": "ari.password", "IVR_ARI_APP": "ari.app",
     "IVR_AMI_USERNAME": "ami.username", "IVR_AMI_PASSWORD": "ami.password",
-    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers",
+    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers", "IVR_METRICS_HOST": "metrics.host",
     "IVR_CHANNELS_EMAIL_HOST": "channels.email.host", "IVR_CHANNELS_EMAIL_RELAY": "channels.email.relay",
     "IVR_CHANNELS_CHAT_HOST": "channels.chat.host", "IVR_CHANNELS_SMS_HOST": "channels.sms.host",
     "IVR_CHANNELS_SMS_SECRET": "channels.sms.secret", "IVR_CHANNELS_SMS_GATEWAY_URL": "channels.sms.gateway_url",
@@ -99,3 +99,19 @@ def test_given_a_bad_channel_setting_when_loaded_then_it_is_refused_naming_the_v
         load(**{variable: value})
     assert str(caught.value).startswith(f"environment {variable}: channels.")
     assert reason in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"IVR_METRICS_HOST": "0.0.0.0"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_HOST": "192.168.1.10"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_PORT": "70000"}, "environment IVR_METRICS_PORT: metrics.port: expected a port between 1 and 65535"),
+    ({"IVR_METRICS_PORT": "ninety"}, "environment IVR_METRICS_PORT: metrics.port: expected a whole number"),
+])
+def test_given_a_metrics_endpoint_beyond_loopback_or_a_bad_port_when_loaded_then_it_is_refused(env, message):
+    with pytest.raises(ConfigError) as caught:
+        load(**env)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_given_metrics_port_0_when_loaded_then_the_endpoint_is_off_and_that_is_valid():
+    assert load(IVR_METRICS_PORT="0").metrics.port == 0

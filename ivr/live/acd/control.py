@@ -4,6 +4,7 @@
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
     and the agent workspace's routes (`ivr.channels.workspace`)
+    GET  /wallboard                       (`ivr top`: queues with today's service level, agents)
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -20,6 +21,7 @@ from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
 from ivr.errors import ConfigError
+from ivr.health import failed
 from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
@@ -58,6 +60,7 @@ class ControlApi:
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
             *self.routes,
+            web.get("/wallboard", self._view(lambda r: views.wallboard(self.service))),
         ])
         return app
 
@@ -68,18 +71,8 @@ class ControlApi:
         return handler
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
-            # Calls must still be served: say it loudly, but keep running without `ivr agents`.
-            log.error("control.unavailable", reason=f"cannot listen on {self.config.host}:{self.config.port}: "
-                                                    f"{exc.strerror} (control.port in the config)")
-            return
-        log.event("control.listening", host=self.config.host, port=self.config.port)
+        self._runner = await http_guard.listen(self.app(), self.config.host, self.config.port, "control",
+                                               "control.port")
 
     async def stop(self) -> None:
         if self._runner:
@@ -116,3 +109,8 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug behind one request: that request fails, calls go on
+            failed("control.failed", exc, method=request.method, path=request.path)
+            return web.json_response({"error": f"internal error: {type(exc).__name__} (logged)"}, status=500)

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 OFFER_ARG = "acd-offer"
 CHANNEL_PREFIX = "acd-offer-"
+RETRY_PAUSE_S = 2.0  # after an offer Asterisk did not answer, before the agent can be offered again
+RECONNECT_WAIT_S = 30.0  # ... and, while the controller is cut off from Asterisk, at most this longer
 BRIDGE_PREFIX = "acd-"  # + the interaction id: the caller-agent bridge
 # Q.850 causes of an offer that never rang out: the phone said busy, or could not be reached
 # (20 subscriber absent: not registered; 1, 3, 27, 38: no such number, no route, out of order, network).
@@ -101,18 +103,27 @@ class Offers:
         except Exception as exc:  # noqa: BLE001 - no answer from Asterisk (timeout, connection): ours, not the agent's
             failed("acd.offer_failed", exc, interaction=offer.interaction_id, agent=agent.id)
             await self.hang_up(offer)  # it may have been placed after all
+            await self._asterisk_back()  # no tight loop of offers to an Asterisk that is down
             self._unanswered(offer, None)  # the agent returns to the state it was in
             return
         if offer.ringing:
             # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
             offer.timer = asyncio.get_running_loop().call_later(queue.ring_timeout_s + 3, self._ring_expired, offer)
 
+    async def _asterisk_back(self) -> None:
+        """A short pause, then until the event stream is up again (at most RECONNECT_WAIT_S)."""
+        await asyncio.sleep(RETRY_PAUSE_S)
+        try:
+            await asyncio.wait_for(self.service.controller.connected.wait(), RECONNECT_WAIT_S)
+        except TimeoutError:
+            pass
+
     def _ring_expired(self, offer: Offer) -> None:
         if offer.ringing:
             log.warning("acd.offer_expired", interaction=offer.interaction_id, agent=offer.agent_id,
                         reason="no hang-up event from Asterisk after the ring time")
             self.service.tasks.spawn(self.hang_up(offer), f"hangup-{offer.channel_id}")
-            self._unanswered(offer, NO_ANSWER)
+            self._unanswered(offer, None)  # Asterisk, not the agent, went silent: the agent is as before
 
     def _unanswered(self, offer: Offer, pause_reason: str | None) -> None:
         self.by_channel.pop(offer.channel_id, None)

@@ -8,6 +8,7 @@ the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live
     desk.py            chats, emails and SMS: offered to the agent's workspace instead of a phone
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
+    day_stats.py       today's service level and abandons per queue (wallboard, /metrics), from the store
 
 `commit` is the one way an event reaches the router and the store: the router decides in
 memory, the same event's writes go to the journal in order, then the decisions are acted on.
@@ -37,6 +38,7 @@ from ivr.prompts.tts import Tts
 
 from .agent_commands import AgentCommands
 from .desk import Desk
+from .day_stats import DayStats
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
@@ -60,6 +62,7 @@ class AcdService:
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)
         self.desk = Desk(self)  # chats, emails and SMS: offered to the agents' workspace
+        self.day_stats = DayStats(self)
         controller.handlers[OFFER_ARG] = self.offers.agent_answered
         controller.listeners.append(self.offers.on_event)
         controller.resumers.append(self.recovery.resume)
@@ -71,6 +74,7 @@ class AcdService:
 
     async def start(self) -> None:
         self.tasks.supervise("acd-tick", self._tick)
+        self.tasks.supervise("acd-day-stats", self.day_stats.follow)
 
     async def stop(self) -> None:
         await self.tasks.close()

@@ -9,7 +9,7 @@ import pytest
 
 from ivr import config as config_module
 from ivr.app import build
-from ivr.health import counters
+from ivr.health import counters, failures
 from ivr.testing.channel_config import without_channels
 from ivr.testing.fake_ari import FakeAri
 
@@ -25,7 +25,8 @@ def live_config(tmp_path):
         flows=dataclasses.replace(config.flows, dir=str(ACD_TESTS / "acd_flows"), routes={"100": "acd-test"}),
         acd=dataclasses.replace(config.acd, file=str(ACD_TESTS / "acd-test.yaml"),
                                 store_url=f"sqlite:///{tmp_path}/acd.sqlite", record=False),
-        media=dataclasses.replace(config.media, prompts_dir=str(tmp_path / "prompts")))
+        media=dataclasses.replace(config.media, prompts_dir=str(tmp_path / "prompts")),
+        metrics=dataclasses.replace(config.metrics, port=0))
 
 
 class Running:
@@ -60,6 +61,7 @@ async def start(live_config):
         return running
 
     counters.clear()
+    failures.clear()
     yield starter
     for task in tasks:
         task.cancel()

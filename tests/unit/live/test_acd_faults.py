@@ -2,7 +2,6 @@
 refuses or goes away), no agent stays ringing, no caller loses its place, the store catches up."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 
 import sqlalchemy as sa

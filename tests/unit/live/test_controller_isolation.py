@@ -115,3 +115,18 @@ async def test_given_a_malformed_event_on_the_stream_when_delivered_then_it_is_c
     _deliver(seen.append, '{"type": "ChannelDtmfReceived"}')
     assert seen == [{"type": "ChannelDtmfReceived"}]
     assert counters["ari.bad_event"] == 2 and counters["ari.event_failed"] == 1
+
+
+async def test_given_a_control_request_that_hits_a_bug_then_it_gets_500_and_the_engine_goes_on(start):
+    from aiohttp.test_utils import make_mocked_request
+
+    from ivr.live.acd.control import ControlApi
+    running = await start(acd=True)
+    api = next(s for s in running.controller.services if isinstance(s, ControlApi))
+
+    async def broken(request):
+        raise KeyError("a bug in a view")
+    response = await api._errors(make_mocked_request("GET", "/agents"), broken)
+    assert response.status == 500 and counters["control.failed"] == 1
+    running.ari.call("after", exten="100", caller="5550009")
+    await running.until(lambda: running.acd.router.waiting(), what="the next caller still queued")
