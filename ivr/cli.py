@@ -115,11 +115,13 @@ def serve(ctx: click.Context) -> None:
 from .acd_cli import acd  # noqa: E402 - the command groups each live with their package
 from .agents_cli import agents, queues  # noqa: E402
 from .flows.cli import flows  # noqa: E402
+from .sup_cli import sup  # noqa: E402
 
 cli.add_command(flows)
 cli.add_command(acd)
 cli.add_command(agents)
 cli.add_command(queues)
+cli.add_command(sup)
 
 
 def _duration(seconds: int) -> str:

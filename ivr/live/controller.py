@@ -67,6 +67,8 @@ class Controller:
         self.resumers: list[Resumer] = []
         self.listeners: list[Callable[[Event], None]] = []
         self.services: list[Service] = []
+        # Channels that enter the app only to be bridged (snoops, external media): no flow, no Call.
+        self.passive_prefixes: list[str] = [SPEECH_CHANNEL_PREFIX]
         self._failures: dict[str, BaseException] = {}  # calls whose event handling failed
 
     async def run(self) -> None:
@@ -159,7 +161,7 @@ class Controller:
 
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
-        if channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
+        if channel["id"].startswith(tuple(self.passive_prefixes)):
             return  # listening channels (snoop, external media) enter our app too; they carry no flow
         known = self.calls.get(channel["id"])
         if known is not None and known.record.ended_by is not EndedBy.TRANSFER:

@@ -17,7 +17,7 @@ from aiohttp import web
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, SupervisionRefused
 from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
@@ -43,6 +43,7 @@ class ControlApi:
         check_loopback(config)
         self.service, self.config = service, config
         self._runner: web.AppRunner | None = None
+        self.routes: list[web.RouteDef] = []  # more routes plugged in by other services (supervision)
         service.controller.services.append(self)
 
     def app(self) -> web.Application:
@@ -54,6 +55,7 @@ class ControlApi:
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
+            *self.routes,
         ])
         return app
 
@@ -112,3 +114,5 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
+        except SupervisionRefused as exc:
+            return web.json_response({"error": str(exc)}, status=exc.http_status)
