@@ -13,7 +13,9 @@ adding or removing the supervisor's channel.
 """
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -22,6 +24,7 @@ from ivr import log
 from ivr.pbx.ari import Ari
 
 SNOOP_PREFIX = "sup-snoop-"
+SNOOP_START_S = 5.0  # the longest a new snoop channel takes to enter our app (it cannot be bridged before)
 BRIDGE_PREFIX = "sup-bridge-"
 
 
@@ -44,6 +47,7 @@ class Legs:
     supervisor_channel: str
     agent_channel: str
     call_bridge: str
+    entered: Callable[[str], asyncio.Future[None]]  # resolves once that channel has entered our app
     snoop: str | None = None
     bridge: str | None = None
     barging: bool = False
@@ -55,9 +59,11 @@ class Legs:
             self.barging = True
             return
         self.snoop = f"{SNOOP_PREFIX}{uuid.uuid4().hex[:12]}"
+        entered = self.entered(self.snoop)
         await self.ari.post(f"/channels/{self.agent_channel}/snoop", params={
             "spy": "both", "whisper": WHISPER_DIRECTION[mode], "app": self.app, "appArgs": "supervise-snoop",
             "snoopId": self.snoop})
+        await asyncio.wait_for(entered, SNOOP_START_S)
         if self.bridge is None:
             self.bridge = f"{BRIDGE_PREFIX}{self.session_id}"
             await self.ari.post(f"/bridges/{self.bridge}", params={"type": "mixing", "name": self.bridge})
@@ -69,14 +75,15 @@ class Legs:
         the supervisor or the call may already be gone."""
         if self.barging:
             self.barging = False
-            await self._quietly("remove from the call", self.ari.post(
-                f"/bridges/{self.call_bridge}/removeChannel", params={"channel": self.supervisor_channel}))
+            if not final:  # at the end the call's bridge is gone, or the supervisor's channel is
+                await self._quietly("leave the call", self.ari.post(
+                    f"/bridges/{self.call_bridge}/removeChannel", params={"channel": self.supervisor_channel}))
+        elif self.bridge and not final:
+            await self._quietly("leave the bridge", self.ari.post(
+                f"/bridges/{self.bridge}/removeChannel", params={"channel": self.supervisor_channel}))
         if self.snoop:
             snoop, self.snoop = self.snoop, None
             await self._quietly("hang up the snoop", self.ari.delete(f"/channels/{snoop}", missing_ok=True))
-        if self.bridge and not final:
-            await self._quietly("leave the bridge", self.ari.post(
-                f"/bridges/{self.bridge}/removeChannel", params={"channel": self.supervisor_channel}))
         if self.bridge and final:
             bridge, self.bridge = self.bridge, None
             await self._quietly("destroy the bridge", self.ari.delete(f"/bridges/{bridge}", missing_ok=True))
