@@ -20,7 +20,8 @@ from .strategies import STRATEGIES
 DEFAULT_PATH = Path("acd.yaml")
 TOP_KEYS = ("skills", "pause_reasons", "queues", "agents")
 QUEUE_KEYS = ("strategy", "ring_timeout", "wrap_up", "max_wait", "overflow", "announcements",
-              "music_on_hold", "expansion", "initial_aht")
+              "music_on_hold", "expansion", "initial_aht", "recording")
+RECORDING_POLICIES = ("always", "never", "on-demand")
 STEP_KEYS = ("after", "lower_levels_by", "fallback_languages", "any_agent")
 ANNOUNCEMENT_KEYS = ("position", "estimated_wait", "every")
 OVERFLOW_KEYS = ("queue", "node")
@@ -191,6 +192,10 @@ class ConfigReader:
         if (max_wait is None) != (overflow is None):
             raise self.fail(path, "max_wait and overflow go together (how long, then which flow node)")
         announce = self.mapping(path + ("announcements",), raw.get("announcements"), ANNOUNCEMENT_KEYS)
+        recording = raw.get("recording", "always")
+        if recording not in RECORDING_POLICIES:
+            raise self.fail(path + ("recording",), f"unknown recording policy {_show(recording)} "
+                                                   f"(known: {', '.join(RECORDING_POLICIES)})")
         return Queue(
             name=name,
             strategy=strategy,
@@ -206,6 +211,7 @@ class ConfigReader:
             music_on_hold=self.text(path + ("music_on_hold",), raw.get("music_on_hold", "default")),
             expansion=self.steps(path + ("expansion",), raw.get("expansion")),
             initial_aht_s=self.number(path + ("initial_aht",), raw.get("initial_aht", 180), minimum=1),
+            recording=recording,
         )
 
     def overflow_targets(self, queues: dict[str, Queue], raw_queues: dict) -> dict[str, Queue]:

@@ -139,6 +139,7 @@ class Queue:
     music_on_hold: str = "default"
     expansion: tuple[ExpansionStep, ...] = ()
     initial_aht_s: float = 180.0  # handle time assumed for wait estimates until calls are measured
+    recording: str = "always"  # QA recording of answered calls: always | never | on-demand (the agent starts it)
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,7 @@ def serve(ctx: click.Context) -> None:
 from .acd_cli import acd  # noqa: E402 - the command groups each live with their package
 from .agents_cli import agents, queues  # noqa: E402
 from .flows.cli import flows  # noqa: E402
+from .recordings_cli import calls, recordings  # noqa: E402
 from .sup_cli import sup  # noqa: E402
 
 cli.add_command(flows)
@@ -122,6 +123,8 @@ cli.add_command(acd)
 cli.add_command(agents)
 cli.add_command(queues)
 cli.add_command(sup)
+cli.add_command(calls)
+cli.add_command(recordings)
 
 
 def _duration(seconds: int) -> str:

@@ -25,6 +25,7 @@ the one line the CLI prints (then it exits with `exit_code`).
     │   ├── UnknownSupervisedCall no bridged call of that agent / with that id (404)
     │   ├── UnknownSession        no such supervision session (404)
     │   └── NotYourQueue          the call's queue is not among the supervisor's queues (403)
+    ├── RecordingRefused          a QA recording command that cannot be done now (`.http_status`)
     └── SipRefused                the PBX refused a SIP request of the test kit's phones (wrong password)
 
 The ACD core (`acd/`) imports nothing of the controller: its own tree is rooted at
@@ -164,6 +165,13 @@ class UnknownSession(SupervisionRefused):
 class NotYourQueue(SupervisionRefused):
     code = "sup.not-your-queue"
     http_status = 403
+
+
+class RecordingRefused(IvrError):
+    """Start, pause or resume of a call's QA recording that cannot be done now (no such call, already paused...)."""
+
+    code = "recording.refused"
+    http_status = 409
 
 
 class SipRefused(IvrError):

@@ -3,6 +3,7 @@
     GET  /agents                          POST /agents/{id}/login|logout|ready
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
+    GET  /calls                           POST /calls/{id}/record/start|pause|resume
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -17,7 +18,7 @@ from aiohttp import web
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
-from ivr.errors import ConfigError, SupervisionRefused
+from ivr.errors import ConfigError, RecordingRefused, SupervisionRefused
 from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
@@ -55,6 +56,8 @@ class ControlApi:
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
+            web.get("/calls", self._view(lambda r: views.calls(self.service))),
+            web.post("/calls/{id}/record/{action}", self._record),
             *self.routes,
         ])
         return app
@@ -91,6 +94,20 @@ class ControlApi:
         log.event("control.agent", agent=agent_id, action=action, state=state.value)
         return web.json_response({"agent": agent_id, "state": state.value})
 
+    async def _record(self, request: web.Request) -> web.Response:
+        call_id, action = request.match_info["id"], request.match_info["action"]
+        recorder = self.service.recorder
+        waiter = views.bridged_call(self.service, call_id)
+        if action == "start":
+            recording = await recorder.start(waiter)
+        elif action in ("pause", "resume"):
+            recording = await getattr(recorder, action)(waiter.interaction.id)
+        else:
+            raise RecordingRefused(f"unknown recording action {action} (start, pause or resume)")
+        log.event("control.record", call=waiter.interaction.id, action=action)
+        return web.json_response({"call": waiter.interaction.id, "recording": recording.name,
+                                  "paused": recording.paused_at is not None, "pauses": recording.pauses})
+
     async def _explain(self, request: web.Request) -> web.Response:
         """From the router while the interaction waits; from the store once it left its queue."""
         interaction_id = request.match_info["id"]
@@ -114,5 +131,5 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
-        except SupervisionRefused as exc:
+        except (SupervisionRefused, RecordingRefused) as exc:
             return web.json_response({"error": str(exc)}, status=exc.http_status)

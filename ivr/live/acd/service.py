@@ -4,7 +4,8 @@
 the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live apart:
 
     handoff.py         a caller from the flow's `queue` node to the end of its interaction
-    offers.py          ringing an agent's phone, bridging on answer, recording for QA
+    offers.py          ringing an agent's phone, bridging on answer
+    recording.py       QA recording of bridged calls: policy, pause/resume, filing with metadata
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
 
@@ -38,6 +39,7 @@ from .agent_commands import AgentCommands
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
+from .recording import QaRecorder
 from .recovery import Recovery
 
 TICK_S = 0.5  # the longest the router's clock goes unread (wrap-up ends, expansion, maximum waits)
@@ -54,6 +56,7 @@ class AcdService:
         self.tasks = TaskOwner("acd")
         self._readmitted = False
         self.offers = Offers(self)
+        self.recorder = QaRecorder(self)
         self.handoff = Handoff(self)
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)
