@@ -130,7 +130,8 @@ def test_given_a_call_outside_a_supervisors_queues_or_no_call_or_no_such_supervi
              ("barge", "agent3", "--as", "nobody"): "unknown supervisor 'nobody'",
              ("whisper", "agent1", "--as", "sup1"): "agent agent1 is on no call now",
              ("listen", "no-such-call", "--as", "sup1"): "no call in progress with id no-such-call",
-             ("mode", "nosession", "barge"): "unknown supervision session nosession"}
+             ("mode", "nosession", "barge"): "unknown supervision session nosession",
+             ("listen", "agent3", "--as", "sup1", "--via", "agent1/x"): "is not an endpoint name"}
     for args, message in cases.items():
         done = sup(acd, *args)
         assert done.returncode == 1 and message in done.stderr, (args, done.stderr)

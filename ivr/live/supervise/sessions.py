@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from acd import qa_store
 from ivr import log
 from ivr.config import SupervisorConfig
+from ivr.config_check import NAME
 from ivr.errors import (AriError, NotYourQueue, SupervisionRefused, UnknownSession, UnknownSupervisedCall,
                         UnknownSupervisor)
 from ivr.live.call import Call
@@ -88,6 +89,8 @@ class Supervision:
         if supervisor is None:
             raise UnknownSupervisor(f"unknown supervisor {supervisor_id!r} (supervisors in the config: "
                                     f"{', '.join(self.supervisors) or 'none'})")
+        if via is not None and not NAME.fullmatch(via):
+            raise SupervisionRefused(f"--via {via!r} is not an endpoint name (letters, digits, '.', '_' or '-')")
         waiter = self._bridged(target)
         if waiter.interaction.queue not in supervisor.queues:
             raise NotYourQueue(f"supervisor {supervisor_id} may not supervise queue {waiter.interaction.queue} "
