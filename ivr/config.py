@@ -97,6 +97,7 @@ class AcdServiceConfig:
     file: str = "acd.yaml"  # queues, agents, skills (see docs/routing.md)
     store_url: str = "sqlite:///var/acd.sqlite"  # a relative SQLite path is relative to this config file
     record: bool = True  # record caller-agent bridges into media.recordings_dir for QA
+    record_split: bool = False  # also one file per side (what the caller said, what the agent said)
 
 
 @dataclass

@@ -71,7 +71,6 @@ class Supervision:
         self.ari = service.controller.ari
         self.supervisors: dict[str, SupervisorConfig] = {s.id: s for s in self.config.supervisors}
         self.sessions: dict[str, Session] = {}
-        self._entering: dict[str, asyncio.Future[None]] = {}  # snoop channel id -> its StasisStart
         qa_store.ensure_tables(service.store)
         controller = service.controller
         controller.handlers[SUPERVISE_ARG] = self.answered
@@ -161,7 +160,7 @@ class Supervision:
             return  # left while ringing, or the call is over: the controller hangs up
         offer = session.waiter.offer
         session.legs = Legs(self.ari, self.config.ari.app, session.id, call.channel_id, offer.channel_id,
-                            session.waiter.bridge, self._entered)
+                            session.waiter.bridge, self.service.controller.entered)
         session.move(SupervisionState.JOINED)
         self._journal(session, "sup-answered", qa_store.session_answered, self.service.clock())
         outcome = "call-ended"
@@ -180,20 +179,9 @@ class Supervision:
             await session.legs.detach(final=True)
             self._end(session, outcome)
 
-    def _entered(self, channel_id: str) -> asyncio.Future[None]:
-        """Resolves when `channel_id` enters our app; ask before asking Asterisk to create it."""
-        future = self._entering[channel_id] = asyncio.get_running_loop().create_future()
-        future.add_done_callback(lambda _: self._entering.pop(channel_id, None))  # also when given up on
-        return future
-
     def on_event(self, event: Event) -> None:
-        """Snoops entering the app; a supervisor's phone that never answered (rang out, busy, unreachable)."""
+        """A supervisor's phone that never answered (rang out, busy, unreachable)."""
         if "channel" not in event:
-            return
-        if event["type"] == "StasisStart":
-            future = self._entering.get(event["channel"]["id"])
-            if future is not None and not future.done():
-                future.set_result(None)
             return
         if event["type"] != "ChannelDestroyed" or not event["channel"]["id"].startswith(CHANNEL_PREFIX):
             return
