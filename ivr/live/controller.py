@@ -69,6 +69,9 @@ class Controller:
         self.services: list[Service] = []
         # Channels that enter the app only to be bridged (snoops, external media): no flow, no Call.
         self.passive_prefixes: list[str] = [SPEECH_CHANNEL_PREFIX]
+        # Channels and bridges a controller that died leaves behind with nobody to use them (listening,
+        # supervision): removed when the next controller first connects.
+        self.leftover_prefixes: list[str] = [SPEECH_CHANNEL_PREFIX]
         self._entering: dict[str, asyncio.Future[None]] = {}  # passive channel id -> its StasisStart
         self._failures: dict[str, BaseException] = {}  # calls whose event handling failed
 
@@ -145,12 +148,13 @@ class Controller:
         self.connected.set()
 
     async def _remove_listening_leftovers(self, live: set[str]) -> None:
-        """Listening channels and bridges of a controller that died: nobody reads their audio any more."""
+        """Listening and supervision channels and bridges of a controller that died: nobody uses them any more."""
+        prefixes = tuple(self.leftover_prefixes)
         for channel_id in live:
-            if channel_id.startswith(SPEECH_CHANNEL_PREFIX):
+            if channel_id.startswith(prefixes):
                 await self.ari.delete(f"/channels/{channel_id}", missing_ok=True)
         for bridge in await self.ari.get("/bridges") or []:
-            if bridge["id"].startswith(SPEECH_CHANNEL_PREFIX):
+            if bridge["id"].startswith(prefixes):
                 await self.ari.delete(f"/bridges/{bridge['id']}", missing_ok=True)
 
     async def _apologize(self, call: Call, exc: BaseException) -> None:

@@ -24,7 +24,7 @@ from ivr.live.call import Call
 from ivr.live.states import SUPERVISION_TRANSITIONS, SupervisionState, WaiterState, move
 from ivr.pbx.ari import Event
 
-from .legs import SNOOP_PREFIX, Legs, Mode
+from .legs import BRIDGE_PREFIX, SNOOP_PREFIX, Legs, Mode
 
 if TYPE_CHECKING:
     from ivr.live.acd.handoff import Waiter
@@ -75,6 +75,7 @@ class Supervision:
         controller = service.controller
         controller.handlers[SUPERVISE_ARG] = self.answered
         controller.passive_prefixes.append(SNOOP_PREFIX)
+        controller.leftover_prefixes += [SNOOP_PREFIX, BRIDGE_PREFIX]
         controller.listeners.append(self.on_event)
         controller.resumers.append(self._orphan)
         unknown = sorted({q for s in self.supervisors.values() for q in s.queues} - set(service.router.queues))

@@ -2,17 +2,20 @@
 what a failed recording leaves in the store, the agent's in-call recording codes."""
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from pathlib import Path
 
 import pytest
 
 from acd import qa_store
+from ivr.app import build
 from ivr.config import SupervisorConfig
 from ivr.errors import NotYourQueue, UnknownSupervisedCall, UnknownSupervisor
 from ivr.live.acd.offers import OFFER_ARG
 from ivr.live.supervise import Mode
 from ivr.live.supervise.sessions import SUPERVISE_ARG
+from ivr.testing.fake_ari import FakeAri
 
 ACD_TESTS = Path(__file__).resolve().parents[3] / "tests/integration"
 
@@ -105,3 +108,18 @@ async def test_given_an_on_demand_queue_when_the_agent_presses_star_7_then_recor
     running.ari.dtmf(agent_channel, "*")
     running.ari.dtmf(agent_channel, "8")
     await running.until(lambda: running.ari.sent("POST", r"^/recordings/live/.*/mute$"), what="*8 to pause")
+
+
+async def test_given_supervision_leftovers_of_a_dead_controller_when_the_next_connects_then_they_are_removed(
+        supervised_config):
+    ari = FakeAri()
+    ari.channels["sup-snoop-old"] = {"id": "sup-snoop-old", "name": "Snoop/x"}
+    ari.bridges["sup-bridge-old"] = ["sup-snoop-old"]
+    engine = build(supervised_config, ari=ari, acd=True)
+    task = asyncio.create_task(engine.run())
+    try:
+        await asyncio.wait_for(engine.controller.connected.wait(), 5)
+        assert "sup-snoop-old" not in ari.channels and "sup-bridge-old" not in ari.bridges
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
