@@ -157,8 +157,11 @@ class Supervision:
 
     async def answered(self, call: Call, args: list[str]) -> None:
         session = self.sessions.get(args[0]) if args else None
-        if session is None or session.state is not SupervisionState.RINGING or session.waiter.closed:
-            return  # left while ringing, or the call is over: the controller hangs up
+        if session is None or session.state is not SupervisionState.RINGING:
+            return  # left while ringing: the controller hangs up
+        if session.waiter.closed:
+            self._end(session, "call-ended")  # over before the supervisor answered
+            return
         offer = session.waiter.offer
         session.legs = Legs(self.ari, self.config.ari.app, session.id, call.channel_id, offer.channel_id,
                             session.waiter.bridge, self.service.controller.entered)
