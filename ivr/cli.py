@@ -119,6 +119,8 @@ from .workspace_cli import customers  # noqa: E402 - also adds `agents inbox|wor
 from .flows.cli import flows  # noqa: E402
 from .report_cli import report  # noqa: E402
 from .top_cli import top  # noqa: E402
+from .recordings_cli import calls, recordings  # noqa: E402
+from .sup_cli import sup  # noqa: E402
 
 cli.add_command(flows)
 cli.add_command(acd)
@@ -127,6 +129,9 @@ cli.add_command(queues)
 cli.add_command(customers)
 cli.add_command(report)
 cli.add_command(top)
+cli.add_command(sup)
+cli.add_command(calls)
+cli.add_command(recordings)
 
 
 def _duration(seconds: int) -> str:

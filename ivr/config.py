@@ -57,6 +57,20 @@ class AgentEndpoint:
 
 
 @dataclass
+class SupervisorConfig:
+    """A supervisor: the SIP phone `ivr sup` calls (endpoint = id unless set) and the queues whose calls
+    they may listen to, whisper into and barge in on."""
+
+    id: str
+    password: str
+    queues: list[str] = field(default_factory=list)
+    endpoint: str = ""
+
+    def __post_init__(self) -> None:
+        self.endpoint = self.endpoint or self.id
+
+
+@dataclass
 class FlowsConfig:
     dir: str = "flows"
     default: str = "support-line"  # the flow for numbers without a route
@@ -83,6 +97,7 @@ class AcdServiceConfig:
     file: str = "acd.yaml"  # queues, agents, skills (see docs/routing.md)
     store_url: str = "sqlite:///var/acd.sqlite"  # a relative SQLite path is relative to this config file
     record: bool = True  # record caller-agent bridges into media.recordings_dir for QA
+    record_split: bool = False  # also one file per side (what the caller said, what the agent said)
 
 
 @dataclass
@@ -183,6 +198,7 @@ class Config:
     sip: SipConfig = field(default_factory=SipConfig)
     pbx: PbxConfig = field(default_factory=PbxConfig)
     agents: list[AgentEndpoint] = field(default_factory=list)
+    supervisors: list[SupervisorConfig] = field(default_factory=list)
     flows: FlowsConfig = field(default_factory=FlowsConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
@@ -238,10 +254,11 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
 
 
 def _build(where: str, kind: Any, value: Any, path: Path) -> Any:
-    if kind == list[AgentEndpoint]:
+    if kind in (list[AgentEndpoint], list[SupervisorConfig]):
         if not isinstance(value, list):
             raise ConfigError(f"{path}: {where}: expected a list")
-        return [_build(f"{where}[{i}]", AgentEndpoint, v, path) for i, v in enumerate(value)]
+        item = AgentEndpoint if kind == list[AgentEndpoint] else SupervisorConfig
+        return [_build(f"{where}[{i}]", item, v, path) for i, v in enumerate(value)]
     if is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: {where}: expected a mapping")
@@ -320,8 +337,18 @@ def _apply_env(config: Config, env: dict[str, str]) -> None:
         if name in env:
             agent.password = env[name]
             config.overrides[f"agents[{i}].password"] = name
+    for i, supervisor in enumerate(config.supervisors):
+        name = supervisor_password_variable(supervisor.id)
+        if name in env:
+            supervisor.password = env[name]
+            config.overrides[f"supervisors[{i}].password"] = name
 
 
 def agent_password_variable(agent_id: str) -> str:
     """The environment variable that sets an agent's SIP password: IVR_AGENTS_AGENT1_PASSWORD."""
     return "IVR_AGENTS_" + "".join(c if c.isalnum() else "_" for c in agent_id).upper() + "_PASSWORD"
+
+
+def supervisor_password_variable(supervisor_id: str) -> str:
+    """The environment variable that sets a supervisor's SIP password: IVR_SUPERVISORS_SUP1_PASSWORD."""
+    return "IVR_SUPERVISORS_" + "".join(c if c.isalnum() else "_" for c in supervisor_id).upper() + "_PASSWORD"

@@ -25,6 +25,12 @@ def agent_password_variable(agent_id: str) -> str:
     from .config import agent_password_variable as variable
     return variable(agent_id)
 
+
+def supervisor_password_variable(supervisor_id: str) -> str:
+    from .config import supervisor_password_variable as variable
+    return variable(supervisor_id)
+
+
 IP = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # users, agent ids, the Stasis app, flow names
 SECRET = re.compile(r"[A-Za-z0-9_.+/=~@%-]{1,128}")  # nothing Asterisk's config parser or HTTP Basic reads
@@ -85,6 +91,17 @@ def problems(config: Config, secrets_required: bool = True) -> Iterator[tuple[st
     for i, agent in enumerate(config.agents):
         yield from _pattern(f"agents[{i}].id", agent.id, NAME, "use letters, digits, '.', '_' or '-' only")
         yield from _secret(f"agents[{i}].password", agent.password)
+    endpoints = {agent.id for agent in config.agents}
+    for i, supervisor in enumerate(config.supervisors):
+        yield from _pattern(f"supervisors[{i}].id", supervisor.id, NAME, "use letters, digits, '.', '_' or '-' only")
+        yield from _pattern(f"supervisors[{i}].endpoint", supervisor.endpoint, NAME,
+                            "use letters, digits, '.', '_' or '-' only")
+        if supervisor.endpoint in endpoints:
+            yield f"supervisors[{i}].endpoint", f"{supervisor.endpoint!r} is already an agent's or supervisor's endpoint"
+        endpoints.add(supervisor.endpoint)
+        yield from _secret(f"supervisors[{i}].password", supervisor.password)
+        for queue in supervisor.queues:
+            yield from _pattern(f"supervisors[{i}].queues", queue, NAME, "is not a queue name")
     yield from _pattern("flows.dir", config.flows.dir, PATH, "is not a usable path")
     yield from _pattern("flows.default", config.flows.default, NAME, "is not a flow name")
     for number, flow in config.flows.routes.items():
@@ -217,9 +234,10 @@ def refuse_shipped_passwords(config: Config) -> None:
     shipped = _shipped_passwords()
     secrets = {"ari.password": config.ari.password, "ami.password": config.ami.password,
                **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)},
-               "channels.sms.secret": config.channels.sms.secret}
+               "channels.sms.secret": config.channels.sms.secret,
+               **{f"supervisors[{i}].password": s.password for i, s in enumerate(config.supervisors)}}
     variables = ["IVR_ARI_PASSWORD", "IVR_AMI_PASSWORD", *(agent_password_variable(a.id) for a in config.agents),
-                 "IVR_CHANNELS_SMS_SECRET"]
+                 "IVR_CHANNELS_SMS_SECRET", *(supervisor_password_variable(s.id) for s in config.supervisors)]
     for (key, value), variable in zip(secrets.items(), variables):
         if value.endswith(DEV_MARK) or value in shipped:
             bound, host = exposed[0]
@@ -246,6 +264,7 @@ def _shipped_passwords() -> set[str]:
     except (OSError, yaml.YAMLError):
         return set()
     found = {str(raw.get(section, {}).get("password", "")) for section in ("ari", "ami")}
-    found |= {str(agent.get("password", "")) for agent in raw.get("agents") or [] if isinstance(agent, dict)}
+    for section in ("agents", "supervisors"):
+        found |= {str(item.get("password", "")) for item in raw.get(section) or [] if isinstance(item, dict)}
     found.add(str(((raw.get("channels") or {}).get("sms") or {}).get("secret", "")))
     return found - {""}

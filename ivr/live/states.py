@@ -84,3 +84,18 @@ WORK_TRANSITIONS = {
     K.ACCEPTED: frozenset({K.CLOSED}),
     K.CLOSED: frozenset(),
 }
+
+
+class SupervisionState(str, Enum):
+    """A supervisor's side of a supervision session."""
+
+    RINGING = "ringing"        # the supervisor's phone is being called
+    JOINED = "joined"          # answered: listening, whispering or barging
+    ENDED = "ended"            # left, hung up, unanswered, or the call it watched ended
+
+
+SUPERVISION_TRANSITIONS = {
+    SupervisionState.RINGING: frozenset({SupervisionState.JOINED, SupervisionState.ENDED}),
+    SupervisionState.JOINED: frozenset({SupervisionState.ENDED}),
+    SupervisionState.ENDED: frozenset(),
+}

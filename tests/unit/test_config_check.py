@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ivr import config as config_module
 from ivr.errors import ConfigError
@@ -115,3 +116,16 @@ def test_given_a_metrics_endpoint_beyond_loopback_or_a_bad_port_when_loaded_then
 
 def test_given_metrics_port_0_when_loaded_then_the_endpoint_is_off_and_that_is_valid():
     assert load(IVR_METRICS_PORT="0").metrics.port == 0
+
+
+@pytest.mark.parametrize("supervisor, key", [
+    ({"id": "sup1", "password": "a\n[evil]", "queues": ["billing"]}, r"supervisors\[0\].password"),
+    ({"id": "sup 1", "password": "secret", "queues": ["billing"]}, r"supervisors\[0\].id"),
+    ({"id": "sup1", "password": "secret", "queues": ["bill\ning"]}, r"supervisors\[0\].queues"),
+    ({"id": "sup1", "endpoint": "agent1", "password": "secret"}, r"supervisors\[0\].endpoint"),
+])
+def test_given_a_bad_supervisor_setting_when_loaded_then_it_is_refused_by_name(tmp_path, supervisor, key):
+    path = tmp_path / "ivr.yaml"
+    path.write_text(yaml.safe_dump({"agents": [{"id": "agent1", "password": "x"}], "supervisors": [supervisor]}))
+    with pytest.raises(ConfigError, match=rf"^{path}: {key}: "):
+        config_module.load(path, env={})

@@ -5,6 +5,7 @@
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
     and the agent workspace's routes (`ivr.channels.workspace`)
     GET  /wallboard                       (`ivr top`: queues with today's service level, agents)
+    GET  /calls                           POST /calls/{id}/record/start|pause|resume
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -20,7 +21,7 @@ from acd.errors import UnknownConversation, UnknownCustomer
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, RecordingRefused, SupervisionRefused
 from ivr.health import failed
 from ivr.live import http_guard
 from ivr.live.acd import views
@@ -47,7 +48,7 @@ class ControlApi:
         check_loopback(config)
         self.service, self.config = service, config
         self._runner: web.AppRunner | None = None
-        self.routes: list[web.RouteDef] = []  # more routes behind the same guard (the agent workspace)
+        self.routes: list[web.RouteDef] = []  # more routes behind the same guard (workspace, supervision)
         service.controller.services.append(self)
 
     def app(self) -> web.Application:
@@ -61,6 +62,8 @@ class ControlApi:
             web.get("/interactions/{id}/explain", self._explain),
             *self.routes,
             web.get("/wallboard", self._view(lambda r: views.wallboard(self.service))),
+            web.get("/calls", self._view(lambda r: views.calls(self.service))),
+            web.post("/calls/{id}/record/{action}", self._record),
         ])
         return app
 
@@ -86,6 +89,20 @@ class ControlApi:
         log.event("control.agent", agent=agent_id, action=action, state=state.value)
         return web.json_response({"agent": agent_id, "state": state.value})
 
+    async def _record(self, request: web.Request) -> web.Response:
+        call_id, action = request.match_info["id"], request.match_info["action"]
+        recorder = self.service.recorder
+        waiter = views.bridged_call(self.service, call_id)
+        if action == "start":
+            recording = await recorder.start(waiter)
+        elif action in ("pause", "resume"):
+            recording = await getattr(recorder, action)(waiter.interaction.id)
+        else:
+            raise RecordingRefused(f"unknown recording action {action} (start, pause or resume)")
+        log.event("control.record", call=waiter.interaction.id, action=action)
+        return web.json_response({"call": waiter.interaction.id, "recording": recording.name,
+                                  "paused": recording.paused_at is not None, "pauses": recording.pauses})
+
     async def _explain(self, request: web.Request) -> web.Response:
         """From the router while the interaction waits; from the store once it left its queue."""
         interaction_id = request.match_info["id"]
@@ -109,6 +126,8 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
+        except (SupervisionRefused, RecordingRefused) as exc:
+            return web.json_response({"error": str(exc)}, status=exc.http_status)
         except web.HTTPException:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug behind one request: that request fails, calls go on

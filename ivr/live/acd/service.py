@@ -4,7 +4,8 @@
 the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live apart:
 
     handoff.py         a caller from the flow's `queue` node to the end of its interaction
-    offers.py          ringing an agent's phone, bridging on answer, recording for QA
+    offers.py          ringing an agent's phone, bridging on answer
+    recording.py       QA recording of bridged calls: policy, pause/resume, filing with metadata
     desk.py            chats, emails and SMS: offered to the agent's workspace instead of a phone
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
@@ -42,6 +43,7 @@ from .day_stats import DayStats
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
+from .recording import QaRecorder
 from .recovery import Recovery
 
 TICK_S = 0.5  # the longest the router's clock goes unread (wrap-up ends, expansion, maximum waits)
@@ -58,6 +60,7 @@ class AcdService:
         self.tasks = TaskOwner("acd")
         self._readmitted = False
         self.offers = Offers(self)
+        self.recorder = QaRecorder(self)
         self.handoff = Handoff(self)
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)

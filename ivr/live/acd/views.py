@@ -6,7 +6,9 @@ from typing import Any
 from acd.errors import UnknownInteraction, UnknownQueue
 from acd.model import AgentState
 from acd.store import ExplanationRecord
+from ivr.errors import RecordingRefused
 from ivr.live.acd.service import AcdService
+from ivr.live.states import WaiterState
 
 
 def agents(service: AcdService) -> list[dict[str, Any]]:
@@ -87,3 +89,25 @@ def stored_explanation(record: ExplanationRecord) -> dict[str, Any]:
     """An explanation kept in the store when the interaction left its queue."""
     return {"interaction": record.interaction_id, "source": "store", "as_of": record.at, "left": record.left,
             "eligible": list(record.eligible), "lines": list(record.lines)}
+
+
+def bridged_call(service: AcdService, call_id: str):
+    """The waiter of a call talking to an agent, by its call (interaction) id or the caller's channel id."""
+    for waiter in service.waiters.values():
+        if waiter.state is WaiterState.BRIDGED and call_id in (waiter.interaction.id, waiter.call.channel_id):
+            return waiter
+    raise RecordingRefused(f"no call talking to an agent with id {call_id} (see `ivr calls list`)")
+
+
+def calls(service: AcdService) -> list[dict[str, Any]]:
+    """Calls talking to an agent: who, where, since when, and their QA recording."""
+    now, out = service.clock(), []
+    for waiter in service.waiters.values():
+        if waiter.state is not WaiterState.BRIDGED:
+            continue
+        recording = service.recorder.by_interaction.get(waiter.interaction.id)
+        out.append({"call": waiter.interaction.id, "queue": waiter.interaction.queue,
+                    "agent": waiter.offer.agent_id if waiter.offer else None, "caller": waiter.call.record.caller,
+                    "in_acd_s": round(now - waiter.interaction.enqueued_at, 1),
+                    "recording": None if recording is None else ("paused" if recording.paused_at else "on")})
+    return out

@@ -96,3 +96,12 @@ def test_given_a_pause_reason_when_checked_then_only_configured_ones_and_no_answ
     config.check_pause_reason("no-answer")
     with pytest.raises(AcdConfigError, match="unknown pause reason nap"):
         config.check_pause_reason("nap")
+
+
+def test_given_an_unknown_recording_policy_when_loaded_then_the_queue_key_is_named(tmp_path):
+    from acd import config as acd_config
+    from acd.errors import AcdError
+    path = tmp_path / "acd.yaml"
+    path.write_text("queues:\n  billing: {recording: sometimes}\nagents: []\n")
+    with pytest.raises(AcdError, match=r"recording.*unknown recording policy 'sometimes'.*on-demand"):
+        acd_config.load(path)
