@@ -5,20 +5,23 @@ calls must not stop because a chat port is taken.
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from aiohttp import web
 
 from ivr import log
 
 
-class Listener:
+class Listener(ABC):
     name = "channel"
 
     def __init__(self, host: str, port: int):
         self.host, self.port = host, port
         self._runner: web.AppRunner | None = None
 
+    @abstractmethod
     def app(self) -> web.Application:
-        raise NotImplementedError
+        """The channel's routes."""
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.app(), access_log=None)
