@@ -19,7 +19,7 @@ from ivr.testing.agent_phone import AgentPhone
 from ivr.testing.audio_pcap import raw_audio
 from ivr.testing.rtp_peer import RtpPeer
 from ivr.testing.scripted_caller import caller_scenario
-from conftest import ari_get
+from ivr.testing.ari_sync import ari_get
 from test_acd_calls import HERE, serving_acd, until
 
 CALLER_HZ, AGENT_HZ = 500, 900
