@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PYTHON ?= python3
-SYSTEM_PACKAGES := debootstrap sip-tester python3-venv espeak-ng sox postgresql
+SYSTEM_PACKAGES := debootstrap sip-tester python3-venv espeak-ng sox postgresql chromium chromium-driver
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup system-packages run test bench down

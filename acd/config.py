@@ -20,7 +20,9 @@ from .strategies import STRATEGIES
 DEFAULT_PATH = Path("acd.yaml")
 TOP_KEYS = ("skills", "pause_reasons", "queues", "agents")
 QUEUE_KEYS = ("strategy", "ring_timeout", "wrap_up", "max_wait", "overflow", "announcements",
-              "music_on_hold", "expansion", "initial_aht")
+              "music_on_hold", "expansion", "initial_aht", "service_level", "recording")
+SERVICE_LEVEL_KEYS = ("target", "within")
+RECORDING_POLICIES = ("always", "never", "on-demand")
 STEP_KEYS = ("after", "lower_levels_by", "fallback_languages", "any_agent")
 ANNOUNCEMENT_KEYS = ("position", "estimated_wait", "every")
 OVERFLOW_KEYS = ("queue", "node")
@@ -191,6 +193,14 @@ class ConfigReader:
         if (max_wait is None) != (overflow is None):
             raise self.fail(path, "max_wait and overflow go together (how long, then which flow node)")
         announce = self.mapping(path + ("announcements",), raw.get("announcements"), ANNOUNCEMENT_KEYS)
+        service_level = self.mapping(path + ("service_level",), raw.get("service_level"), SERVICE_LEVEL_KEYS)
+        sl_target = self.number(path + ("service_level", "target"), service_level.get("target", 80), minimum=1)
+        if sl_target > 100:
+            raise self.fail(path + ("service_level", "target"), f"a percentage is at most 100, got {sl_target}")
+        recording = raw.get("recording", "always")
+        if recording not in RECORDING_POLICIES:
+            raise self.fail(path + ("recording",), f"unknown recording policy {_show(recording)} "
+                                                   f"(known: {', '.join(RECORDING_POLICIES)})")
         return Queue(
             name=name,
             strategy=strategy,
@@ -206,6 +216,9 @@ class ConfigReader:
             music_on_hold=self.text(path + ("music_on_hold",), raw.get("music_on_hold", "default")),
             expansion=self.steps(path + ("expansion",), raw.get("expansion")),
             initial_aht_s=self.number(path + ("initial_aht",), raw.get("initial_aht", 180), minimum=1),
+            sl_target=sl_target,
+            sl_within_s=self.number(path + ("service_level", "within"), service_level.get("within", 20), minimum=1),
+            recording=recording,
         )
 
     def overflow_targets(self, queues: dict[str, Queue], raw_queues: dict) -> dict[str, Queue]:

@@ -2,6 +2,15 @@
 
 The ACD does not import the controller, so these are not `ivr.errors.IvrError`s; the CLI
 turns them into its one-line error output.
+
+    AcdError
+    ├── IllegalTransition, UnknownAgent, UnknownQueue
+    ├── UnknownInteraction, DuplicateInteraction, InvalidInteraction
+    ├── AcdConfigError, ScenarioError
+    ├── StoreError (acd/store.py)     the store cannot be opened or refuses a write
+    └── ContactError                  customers and conversations (acd/contacts.py)
+        ├── UnknownCustomer
+        └── UnknownConversation
 """
 from __future__ import annotations
 
@@ -44,3 +53,15 @@ class AcdConfigError(AcdError):
 
 class ScenarioError(AcdError):
     code = "acd.scenario.invalid"
+
+
+class ContactError(AcdError):
+    code = "acd.contacts.error"
+
+
+class UnknownCustomer(ContactError):
+    code = "acd.contacts.unknown-customer"
+
+
+class UnknownConversation(ContactError):
+    code = "acd.contacts.unknown-conversation"

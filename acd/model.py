@@ -139,6 +139,9 @@ class Queue:
     music_on_hold: str = "default"
     expansion: tuple[ExpansionStep, ...] = ()
     initial_aht_s: float = 180.0  # handle time assumed for wait estimates until calls are measured
+    sl_target: float = 80.0  # service-level goal: this percentage of calls answered...
+    sl_within_s: float = 20.0  # ...within this many seconds of waiting (80/20)
+    recording: str = "always"  # QA recording of answered calls: always | never | on-demand (the agent starts it)
 
 
 @dataclass(frozen=True)

@@ -174,16 +174,23 @@ class Store:
             return [HeldRecord(_interaction(row), row.agent_id, row.status, row.answered_at)
                     for row in connection.execute(query)]
 
-    def ended(self, since: float | None = None, until: float | None = None) -> list[InteractionRecord]:
-        query = sa.select(interactions).where(interactions.c.status == "ended")
+    def ended(self, since: float | None = None, until: float | None = None,
+              queues: Iterable[str] | None = None) -> list[InteractionRecord]:
+        """Ended interactions, by the time they ended: [since, until), of `queues` when given."""
+        c = interactions.c
+        query = (sa.select(c.id, c.queue, c.media, c.enqueued_at, c.answered_at, c.ended_at, c.outcome, c.agent_id)
+                 .where(c.status == "ended"))  # only the columns reports read: a month can be a million rows
+        if queues is not None:
+            query = query.where(c.queue.in_(list(queues)))
         if since is not None:
-            query = query.where(interactions.c.ended_at >= since)
+            query = query.where(c.ended_at >= since)
         if until is not None:
-            query = query.where(interactions.c.ended_at < until)
+            query = query.where(c.ended_at < until)
+        media = {m.value: m for m in Media}
         with self.engine.connect() as connection:
-            return [InteractionRecord(row.id, row.queue, Media(row.media), row.enqueued_at, row.answered_at,
-                                      row.ended_at, row.outcome, row.agent_id)
-                    for row in connection.execute(query.order_by(interactions.c.ended_at, interactions.c.seq))]
+            return [InteractionRecord(id_, queue, media[kind], enqueued, answered, ended, outcome, agent)
+                    for id_, queue, kind, enqueued, answered, ended, outcome, agent
+                    in connection.execute(query.order_by(c.ended_at, c.seq))]
 
     def explanation(self, interaction_id: str) -> ExplanationRecord | None:
         query = sa.select(explanations).where(explanations.c.interaction_id == interaction_id)
@@ -199,6 +206,21 @@ class Store:
         with self.engine.connect() as connection:
             return [StateChange(row.agent_id, AgentState(row.from_state), AgentState(row.to_state), row.at,
                                 row.reason) for row in connection.execute(query)]
+
+    def state_log_between(self, since: float, until: float) -> list[StateChange]:
+        """State changes in [since, until), and each agent's last change before `since` (the state
+        it was in when the period began): what occupancy over the period needs."""
+        c = state_log.c
+        columns = (c.id, c.agent_id, c.from_state, c.to_state, c.at, c.reason)
+        last = (sa.select(c.agent_id, sa.func.max(c.at).label("at"))
+                .where(c.at < since).group_by(c.agent_id).subquery())
+        before = sa.select(*columns).join(last, sa.and_(c.agent_id == last.c.agent_id, c.at == last.c.at))
+        during = sa.select(*columns).where(c.at >= since, c.at < until)
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(before)) + list(connection.execute(during))
+        rows.sort(key=lambda row: (row[4], row[0]))
+        states = {s.value: s for s in AgentState}
+        return [StateChange(agent, states[old], states[new], at, reason) for _, agent, old, new, at, reason in rows]
 
     @staticmethod
     def _safe(url: str) -> str:

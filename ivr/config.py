@@ -57,6 +57,20 @@ class AgentEndpoint:
 
 
 @dataclass
+class SupervisorConfig:
+    """A supervisor: the SIP phone `ivr sup` calls (endpoint = id unless set) and the queues whose calls
+    they may listen to, whisper into and barge in on."""
+
+    id: str
+    password: str
+    queues: list[str] = field(default_factory=list)
+    endpoint: str = ""
+
+    def __post_init__(self) -> None:
+        self.endpoint = self.endpoint or self.id
+
+
+@dataclass
 class FlowsConfig:
     dir: str = "flows"
     default: str = "support-line"  # the flow for numbers without a route
@@ -83,6 +97,7 @@ class AcdServiceConfig:
     file: str = "acd.yaml"  # queues, agents, skills (see docs/routing.md)
     store_url: str = "sqlite:///var/acd.sqlite"  # a relative SQLite path is relative to this config file
     record: bool = True  # record caller-agent bridges into media.recordings_dir for QA
+    record_split: bool = False  # also one file per side (what the caller said, what the agent said)
 
 
 @dataclass
@@ -92,6 +107,14 @@ class ControlConfig:
     host: str = "127.0.0.1"
     port: int = 8090
     token_file: str = "var/control.token"  # written by `ivr serve` (mode 0600), read by `ivr agents`/`ivr queues`
+
+
+@dataclass
+class MetricsConfig:
+    """The Prometheus endpoint `ivr serve` opens (GET /metrics, no token, loopback only; port 0: off)."""
+
+    host: str = "127.0.0.1"
+    port: int = 9464
 
 
 @dataclass
@@ -115,6 +138,55 @@ class LookupConfig:
 
 
 @dataclass
+class ChannelConfig:
+    """What every channel has: where it listens (port 0: off) and where its conversations wait in the ACD."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    queue: str = "support"
+    skills: dict[str, int] = field(default_factory=dict)
+    language: str = "en"
+    priority: int = 0
+
+
+@dataclass
+class EmailChannelConfig(ChannelConfig):
+    """Mail into the ACD: an SMTP listener; replies through an SMTP relay."""
+
+    relay: str = ""  # <IP>:<port> of the SMTP relay replies go out through ("": replies fail, shown as failed)
+    max_bytes: int = 10_000_000  # larger mail is refused at the SMTP level (552)
+    address: str = "support@localhost"  # From: of our replies
+    domain: str = "ivr.localhost"  # right-hand side of our Message-IDs (loop detection knows them)
+    attachments_dir: str = "var/attachments"  # relative to this config file
+    auto_reply: str = ""  # acknowledgement sent to a new thread's sender ("": none); never to automatic mail
+
+
+@dataclass
+class ChatChannelConfig(ChannelConfig):
+    """Web chat for website visitors: a WebSocket and an embeddable page."""
+
+    origins: list[str] = field(default_factory=list)  # web origins allowed to embed the chat, besides its own
+    max_message_chars: int = 4000
+
+
+@dataclass
+class SmsChannelConfig(ChannelConfig):
+    """SMS: a signed webhook for inbound messages, an HTTP gateway for outbound."""
+
+    secret: str = ""  # shared with the gateway: HMAC-SHA256 of each webhook (docs/channels.md)
+    gateway_url: str = ""  # http://<IP>:<port>/path the replies are posted to ("": replies fail)
+    number: str = ""  # our sender number
+    max_age_s: int = 300  # a webhook signed longer ago than this is a replay
+
+
+@dataclass
+class ChannelsConfig:
+    email: EmailChannelConfig = field(default_factory=EmailChannelConfig)
+    chat: ChatChannelConfig = field(default_factory=ChatChannelConfig)
+    sms: SmsChannelConfig = field(default_factory=SmsChannelConfig)
+
+
+@dataclass
 class LogConfig:
     level: str = "info"
 
@@ -126,12 +198,15 @@ class Config:
     sip: SipConfig = field(default_factory=SipConfig)
     pbx: PbxConfig = field(default_factory=PbxConfig)
     agents: list[AgentEndpoint] = field(default_factory=list)
+    supervisors: list[SupervisorConfig] = field(default_factory=list)
     flows: FlowsConfig = field(default_factory=FlowsConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     acd: AcdServiceConfig = field(default_factory=AcdServiceConfig)
     control: ControlConfig = field(default_factory=ControlConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     speech: SpeechConfig = field(default_factory=SpeechConfig)
     lookup: LookupConfig = field(default_factory=LookupConfig)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)
     log: LogConfig = field(default_factory=LogConfig)
     source: str = "<defaults>"
     overrides: dict[str, str] = field(default_factory=dict)  # "section.key" -> the IVR_* variable that set it
@@ -172,16 +247,18 @@ def load(path: str | Path | None = None, env: dict[str, str] | None = None) -> C
         if relative != ":memory:":
             config.acd.store_url = "sqlite:///" + str((base / relative).resolve())
     config.control.token_file = str((base / config.control.token_file).resolve())
+    config.channels.email.attachments_dir = str((base / config.channels.email.attachments_dir).resolve())
     config.speech.models = {lang: str((base / model).resolve()) for lang, model in config.speech.models.items()}
     config_check.check(config)
     return config
 
 
 def _build(where: str, kind: Any, value: Any, path: Path) -> Any:
-    if kind == list[AgentEndpoint]:
+    if kind in (list[AgentEndpoint], list[SupervisorConfig]):
         if not isinstance(value, list):
             raise ConfigError(f"{path}: {where}: expected a list")
-        return [_build(f"{where}[{i}]", AgentEndpoint, v, path) for i, v in enumerate(value)]
+        item = AgentEndpoint if kind == list[AgentEndpoint] else SupervisorConfig
+        return [_build(f"{where}[{i}]", item, v, path) for i, v in enumerate(value)]
     if is_dataclass(kind):
         if not isinstance(value, dict):
             raise ConfigError(f"{path}: {where}: expected a mapping")
@@ -198,6 +275,12 @@ def _build(where: str, kind: Any, value: Any, path: Path) -> Any:
 
 
 def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
+    if is_dataclass(kind):
+        return _build(where, kind, value, Path(path))
+    if kind == dict[str, int]:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: {where}: expected a mapping, got {value!r}")
+        return {str(k): _coerce(f"{where}.{k}", int, v, path) for k, v in value.items()}
     if kind is int:
         try:
             return int(value)
@@ -232,21 +315,40 @@ def _coerce(where: str, kind: Any, value: Any, path: Path | str) -> Any:
 
 
 def _apply_env(config: Config, env: dict[str, str]) -> None:
-    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "speech", "lookup", "log"):
+    for section in ("ari", "ami", "sip", "pbx", "flows", "media", "acd", "control", "metrics", "speech", "lookup",
+                    "log"):
         obj = getattr(config, section)
         hints = get_type_hints(type(obj))
         for f in fields(obj):
             name = f"IVR_{section}_{f.name}".upper()
             if name in env and hints[f.name] != dict[str, str]:
-                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                setattr(obj, f.name, _coerce(f"{section}.{f.name}", hints[f.name], env[name], f"environment {name}"))
                 config.overrides[f"{section}.{f.name}"] = name
+    for media in ("email", "chat", "sms"):
+        obj = getattr(config.channels, media)
+        hints = get_type_hints(type(obj))
+        for f in fields(obj):
+            name = f"IVR_CHANNELS_{media}_{f.name}".upper()
+            if name in env and hints[f.name] not in (dict[str, str], dict[str, int]):
+                setattr(obj, f.name, _coerce(f.name, hints[f.name], env[name], f"environment {name}"))
+                config.overrides[f"channels.{media}.{f.name}"] = name
     for i, agent in enumerate(config.agents):
         name = agent_password_variable(agent.id)
         if name in env:
             agent.password = env[name]
             config.overrides[f"agents[{i}].password"] = name
+    for i, supervisor in enumerate(config.supervisors):
+        name = supervisor_password_variable(supervisor.id)
+        if name in env:
+            supervisor.password = env[name]
+            config.overrides[f"supervisors[{i}].password"] = name
 
 
 def agent_password_variable(agent_id: str) -> str:
     """The environment variable that sets an agent's SIP password: IVR_AGENTS_AGENT1_PASSWORD."""
     return "IVR_AGENTS_" + "".join(c if c.isalnum() else "_" for c in agent_id).upper() + "_PASSWORD"
+
+
+def supervisor_password_variable(supervisor_id: str) -> str:
+    """The environment variable that sets a supervisor's SIP password: IVR_SUPERVISORS_SUP1_PASSWORD."""
+    return "IVR_SUPERVISORS_" + "".join(c if c.isalnum() else "_" for c in supervisor_id).upper() + "_PASSWORD"

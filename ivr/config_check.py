@@ -25,6 +25,12 @@ def agent_password_variable(agent_id: str) -> str:
     from .config import agent_password_variable as variable
     return variable(agent_id)
 
+
+def supervisor_password_variable(supervisor_id: str) -> str:
+    from .config import supervisor_password_variable as variable
+    return variable(supervisor_id)
+
+
 IP = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # users, agent ids, the Stasis app, flow names
 SECRET = re.compile(r"[A-Za-z0-9_.+/=~@%-]{1,128}")  # nothing Asterisk's config parser or HTTP Basic reads
@@ -36,6 +42,12 @@ STORE_URL = re.compile(r"(sqlite|postgresql(\+[a-z0-9]+)?)://[^\s\x00-\x1f\x7f]*
 SUITE = re.compile(r"[a-z][a-z0-9-]{0,31}")
 VOICE = re.compile(r"[A-Za-z0-9_+-]{1,32}")
 LEVELS = ("debug", "info", "warning", "error")
+HOST_PORT = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[0-9.]+):([0-9]{1,5})")  # an SMTP relay: IP literal and port
+GATEWAY_URL = re.compile(r"(https?)://(\[[0-9A-Fa-f:.]+\]|[0-9.]+):([0-9]{1,5})(/[A-Za-z0-9_./~%-]*)?")
+EMAIL = re.compile(r"[A-Za-z0-9_.+-]{1,64}@[A-Za-z0-9.-]{1,253}")
+DOMAIN = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*")
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
 
 def check(config: Config, *, secrets_required: bool = False) -> None:
@@ -79,6 +91,17 @@ def problems(config: Config, secrets_required: bool = True) -> Iterator[tuple[st
     for i, agent in enumerate(config.agents):
         yield from _pattern(f"agents[{i}].id", agent.id, NAME, "use letters, digits, '.', '_' or '-' only")
         yield from _secret(f"agents[{i}].password", agent.password)
+    endpoints = {agent.id for agent in config.agents}
+    for i, supervisor in enumerate(config.supervisors):
+        yield from _pattern(f"supervisors[{i}].id", supervisor.id, NAME, "use letters, digits, '.', '_' or '-' only")
+        yield from _pattern(f"supervisors[{i}].endpoint", supervisor.endpoint, NAME,
+                            "use letters, digits, '.', '_' or '-' only")
+        if supervisor.endpoint in endpoints:
+            yield f"supervisors[{i}].endpoint", f"{supervisor.endpoint!r} is already an agent's or supervisor's endpoint"
+        endpoints.add(supervisor.endpoint)
+        yield from _secret(f"supervisors[{i}].password", supervisor.password)
+        for queue in supervisor.queues:
+            yield from _pattern(f"supervisors[{i}].queues", queue, NAME, "is not a queue name")
     yield from _pattern("flows.dir", config.flows.dir, PATH, "is not a usable path")
     yield from _pattern("flows.default", config.flows.default, NAME, "is not a flow name")
     for number, flow in config.flows.routes.items():
@@ -98,12 +121,66 @@ def problems(config: Config, secrets_required: bool = True) -> Iterator[tuple[st
         yield "control.host", f"expected an IP address or localhost, got {config.control.host!r}"
     yield from _port("control.port", config.control.port)
     yield from _pattern("control.token_file", config.control.token_file, PATH, "is not a usable path")
+    yield from _ip("metrics.host", config.metrics.host)
+    if _is_ip(config.metrics.host) and not ipaddress.ip_address(config.metrics.host).is_loopback:
+        yield "metrics.host", (f"must be a loopback address (metrics are served without a token), "
+                               f"got {config.metrics.host!r}")
+    if config.metrics.port != 0:
+        yield from _port("metrics.port", config.metrics.port)
     yield from _ip("speech.rtp_host", speech.rtp_host)
     yield from _range("speech.rtp_start", speech.rtp_start, speech.rtp_end)
     for language, model in speech.models.items():
         yield from _pattern(f"speech.models.{language}", model, PATH, "is not a usable path")
+    yield from _channels(config)
     if config.log.level.lower() not in LEVELS:
         yield "log.level", f"expected one of {', '.join(LEVELS)}, got {config.log.level!r}"
+
+
+def _channels(config: Config) -> Iterator[tuple[str, str]]:
+    """`channels.email|chat|sms`: each off while its port is 0."""
+    email, chat, sms = config.channels.email, config.channels.chat, config.channels.sms
+    for media, channel in (("email", email), ("chat", chat), ("sms", sms)):
+        key = f"channels.{media}"
+        yield from _ip(f"{key}.host", channel.host)
+        if channel.port != 0:
+            yield from _port(f"{key}.port", channel.port)
+        yield from _pattern(f"{key}.queue", channel.queue, NAME, "is not a queue name")
+        yield from _pattern(f"{key}.language", channel.language, LANGUAGE, "is not a language code (en, fr-CA)")
+        for skill, level in channel.skills.items():
+            yield from _pattern(f"{key}.skills", skill, NAME, "is not a skill name")
+            if not 1 <= level <= 5:
+                yield f"{key}.skills.{skill}", f"expected a level from 1 to 5, got {level}"
+    if email.relay:
+        match = HOST_PORT.fullmatch(email.relay)
+        if not match:
+            yield "channels.email.relay", f"expected <IP address>:<port>, got {email.relay!r}"
+        else:
+            yield from _ip("channels.email.relay", match.group(1).strip("[]"))
+            yield from _port("channels.email.relay", int(match.group(2)))
+    if not 1024 <= email.max_bytes <= 100_000_000:
+        yield "channels.email.max_bytes", f"expected 1024 to 100000000 bytes, got {email.max_bytes}"
+    yield from _pattern("channels.email.address", email.address, EMAIL, "is not an email address")
+    yield from _pattern("channels.email.domain", email.domain, DOMAIN, "is not a domain name")
+    yield from _pattern("channels.email.attachments_dir", email.attachments_dir, PATH, "is not a usable path")
+    for origin in chat.origins:
+        yield from _pattern("channels.chat.origins", origin, ORIGIN, "is not a web origin (scheme://host[:port])")
+    if not 1 <= chat.max_message_chars <= 100_000:
+        yield "channels.chat.max_message_chars", f"expected 1 to 100000, got {chat.max_message_chars}"
+    if sms.port:
+        yield from _check_secret("channels.sms.secret", sms.secret)  # an unsigned webhook is never on
+    elif sms.secret:
+        yield from _check_secret("channels.sms.secret", sms.secret)
+    if sms.gateway_url:
+        match = GATEWAY_URL.fullmatch(sms.gateway_url)
+        if not match:
+            yield "channels.sms.gateway_url", f"expected http://<IP address>:<port>/path, got {sms.gateway_url!r}"
+        else:
+            yield from _ip("channels.sms.gateway_url", match.group(2).strip("[]"))
+            yield from _port("channels.sms.gateway_url", int(match.group(3)))
+    if sms.number:
+        yield from _pattern("channels.sms.number", sms.number, NUMBER, "is not a phone number (digits, +)")
+    if not 1 <= sms.max_age_s <= 3600:
+        yield "channels.sms.max_age_s", f"expected 1 to 3600 seconds, got {sms.max_age_s}"
 
 
 def _pattern(key: str, value: str, pattern: re.Pattern[str], reason: str) -> Iterator[tuple[str, str]]:
@@ -156,8 +233,11 @@ def refuse_shipped_passwords(config: Config) -> None:
         return
     shipped = _shipped_passwords()
     secrets = {"ari.password": config.ari.password, "ami.password": config.ami.password,
-               **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)}}
-    variables = ["IVR_ARI_PASSWORD", "IVR_AMI_PASSWORD", *(agent_password_variable(a.id) for a in config.agents)]
+               **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)},
+               "channels.sms.secret": config.channels.sms.secret,
+               **{f"supervisors[{i}].password": s.password for i, s in enumerate(config.supervisors)}}
+    variables = ["IVR_ARI_PASSWORD", "IVR_AMI_PASSWORD", *(agent_password_variable(a.id) for a in config.agents),
+                 "IVR_CHANNELS_SMS_SECRET", *(supervisor_password_variable(s.id) for s in config.supervisors)]
     for (key, value), variable in zip(secrets.items(), variables):
         if value.endswith(DEV_MARK) or value in shipped:
             bound, host = exposed[0]
@@ -172,7 +252,9 @@ def _binds(config: Config) -> list[tuple[str, str]]:
     ari_host = match.group(2).strip("[]") if match else "127.0.0.1"
     control = "127.0.0.1" if config.control.host == "localhost" else config.control.host
     return [("sip.host", config.sip.host), ("ari.url", ari_host), ("ami.host", config.ami.host),
-            ("control.host", control), ("speech.rtp_host", config.speech.rtp_host)]
+            ("control.host", control), ("speech.rtp_host", config.speech.rtp_host),
+            *((f"channels.{media}.host", getattr(config.channels, media).host) for media in ("email", "chat", "sms")
+              if getattr(config.channels, media).port)]
 
 
 def _shipped_passwords() -> set[str]:
@@ -182,5 +264,7 @@ def _shipped_passwords() -> set[str]:
     except (OSError, yaml.YAMLError):
         return set()
     found = {str(raw.get(section, {}).get("password", "")) for section in ("ari", "ami")}
-    found |= {str(agent.get("password", "")) for agent in raw.get("agents") or [] if isinstance(agent, dict)}
+    for section in ("agents", "supervisors"):
+        found |= {str(item.get("password", "")) for item in raw.get(section) or [] if isinstance(item, dict)}
+    found.add(str(((raw.get("channels") or {}).get("sms") or {}).get("secret", "")))
     return found - {""}

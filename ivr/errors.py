@@ -20,6 +20,12 @@ the one line the CLI prints (then it exits with `exit_code`).
     ├── TtsError                  espeak-ng / sox could not render a prompt
     ├── SpeechModelError          a Vosk model is missing or broken
     ├── NoFreePort                no UDP port left for a speech stream
+    ├── SupervisionRefused        `ivr sup` cannot do that (`.http_status`)
+    │   ├── UnknownSupervisor     no such supervisor in the config (404)
+    │   ├── UnknownSupervisedCall no bridged call of that agent / with that id (404)
+    │   ├── UnknownSession        no such supervision session (404)
+    │   └── NotYourQueue          the call's queue is not among the supervisor's queues (403)
+    ├── RecordingRefused          a QA recording command that cannot be done now (`.http_status`)
     └── SipRefused                the PBX refused a SIP request of the test kit's phones (wrong password)
 
 The ACD core (`acd/`) imports nothing of the controller: its own tree is rooted at
@@ -132,6 +138,40 @@ class SpeechModelError(IvrError):
 
 class NoFreePort(IvrError):
     code = "speech.no-port"
+
+
+class SupervisionRefused(IvrError):
+    """`ivr sup` asked for something the running server cannot do; `http_status` for the control API."""
+
+    code = "sup.refused"
+    http_status = 409
+
+
+class UnknownSupervisor(SupervisionRefused):
+    code = "sup.unknown-supervisor"
+    http_status = 404
+
+
+class UnknownSupervisedCall(SupervisionRefused):
+    code = "sup.unknown-call"
+    http_status = 404
+
+
+class UnknownSession(SupervisionRefused):
+    code = "sup.unknown-session"
+    http_status = 404
+
+
+class NotYourQueue(SupervisionRefused):
+    code = "sup.not-your-queue"
+    http_status = 403
+
+
+class RecordingRefused(IvrError):
+    """Start, pause or resume of a call's QA recording that cannot be done now (no such call, already paused...)."""
+
+    code = "recording.refused"
+    http_status = 409
 
 
 class SipRefused(IvrError):

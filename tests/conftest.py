@@ -1,16 +1,13 @@
 """Shared fixtures. Tests that need the PBX fail (never skip) when it cannot start."""
 from __future__ import annotations
 
-import base64
 import glob
 import itertools
-import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,8 @@ import pytest
 from ivr import config as config_module
 from ivr import log
 from ivr.errors import IvrError
+from ivr.testing.ari_sync import ari_get, ari_request
+from ivr.testing.channel_config import without_channels
 
 ROOT = Path(__file__).resolve().parents[1]
 log.setup("info")  # the controller's event lines show up in a failing test's captured stderr
@@ -25,8 +24,9 @@ log.setup("info")  # the controller's event lines show up in a failing test's ca
 
 @pytest.fixture(scope="session")
 def config() -> config_module.Config:
-    """The shipped service config (IVR_* environment overrides apply, e.g. to test on other ports)."""
-    return config_module.load(ROOT / "ivr.yaml")
+    """The shipped service config (IVR_* environment overrides apply, e.g. to test on other ports),
+    with the email, chat and SMS channels off: a test turns on the ones it needs, on free ports."""
+    return without_channels(config_module.load(ROOT / "ivr.yaml"))
 
 
 @pytest.fixture(scope="session")
@@ -61,20 +61,6 @@ def _hang_up_leftovers(config: config_module.Config) -> None:
     """Calls left in Stasis by an interrupted earlier run would be adopted by our controllers."""
     for channel in ari_get(config, "/channels"):
         ari_request(config, "DELETE", f"/channels/{channel['id']}")
-
-
-def ari_request(config: config_module.Config, method: str, path: str):
-    request = urllib.request.Request(config.ari.url.rstrip("/") + "/ari" + path, method=method)
-    token = base64.b64encode(f"{config.ari.username}:{config.ari.password}".encode()).decode()
-    request.add_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(request, timeout=5) as response:
-        body = response.read()
-    return json.loads(body) if body else None
-
-
-def ari_get(config: config_module.Config, path: str):
-    """A plain synchronous ARI GET, for asserting what the PBX itself says."""
-    return ari_request(config, "GET", path)
 
 
 @pytest.fixture

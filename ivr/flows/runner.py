@@ -79,10 +79,11 @@ class FlowRunner:
         self.port = port
         self.initial_variables = dict(variables or {})
         self.max_steps = max_steps
+        self.trace: Trace | None = None
 
     async def run(self, flow: str, node: str | None = None) -> Outcome:
         """Run from `flow`'s start (or `node`) until the call is queued, transferred or hung up."""
-        trace = Trace(entry_flow=flow)
+        trace = self.trace = Trace(entry_flow=flow)  # readable after a hang-up cancelled the run
         ctx = RunContext(self.flows, self.port, {}, trace)
         flow_name, node_id, steps = flow, node, 0
         recovered = False

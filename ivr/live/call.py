@@ -48,6 +48,7 @@ class CallRecord:
     ended_by: EndedBy | None = None
     ended_at: float | None = None
     error: str | None = None
+    recordings: list[str] = field(default_factory=list)  # QA recordings of its bridged ACD calls
 
 
 class Call:
@@ -172,15 +173,13 @@ class Call:
         """Wait for PlaybackFinished; every `playback_check_s` ask Asterisk whether the playback
         still exists. Gone without its event: the event was lost, and the prompt is over."""
         while True:
-            try:
-                await asyncio.wait_for(asyncio.shield(finished), self.playback_check_s)
+            if await _within(finished, self.playback_check_s):
                 return
-            except TimeoutError:
-                if await self.ari.get(f"/playbacks/{playback_id}", missing_ok=True) is None:
-                    if not finished.done():
-                        self.log("call.event_lost", lost="PlaybackFinished", playback=playback_id)
-                        finished.cancel()
-                    return
+            if await self.ari.get(f"/playbacks/{playback_id}", missing_ok=True) is None:
+                if not finished.done():
+                    self.log("call.event_lost", lost="PlaybackFinished", playback=playback_id)
+                    finished.cancel()
+                return
 
     async def _stop(self, playback_id: str) -> None:
         await self.ari.delete(f"/playbacks/{playback_id}", missing_ok=True)
@@ -205,13 +204,12 @@ class Call:
         await self.ari.post(f"{self._path}/record", params={
             "name": name, "format": "wav", "maxDurationSeconds": int(max_s), "maxSilenceSeconds": int(silence_s),
             "beep": beep, "terminateOn": "#", "ifExists": "overwrite"})
-        try:
-            event = await asyncio.wait_for(done, max_s + self.recording_margin_s)
-        except TimeoutError:
+        if await _within(done, max_s + self.recording_margin_s):
+            event = done.result()
+        else:
             self.log("call.event_lost", lost="RecordingFinished", recording=name)
             await self.ari.post(f"/recordings/live/{name}/stop", missing_ok=True)
-            raise CallError(f"recording {name} did not finish within {max_s + self.recording_margin_s:.0f} s") \
-                from None
+            raise CallError(f"recording {name} did not finish within {max_s + self.recording_margin_s:.0f} s")
         if event["type"] == "RecordingFailed":
             raise CallError(f"recording {name} failed: {event['recording'].get('cause', 'unknown cause')}")
         self.log("call.recorded", recording=name, duration_s=event["recording"].get("duration", ""))
@@ -248,3 +246,10 @@ class Call:
         for _, future in self._waiters:
             future.cancel()
         self._waiters.clear()
+
+
+async def _within(future: asyncio.Future, timeout_s: float) -> bool:
+    """Whether `future` is done within `timeout_s`. Unlike `asyncio.wait_for` on Python 3.11, a
+    hang-up (our task cancelled) that coincides with the event is never swallowed."""
+    done, _ = await asyncio.wait({future}, timeout=timeout_s)
+    return bool(done)

@@ -18,6 +18,11 @@ from ivr.pbx.ari import Ari, Event
 from ivr.speech.listen import CHANNEL_PREFIX as SPEECH_CHANNEL_PREFIX
 
 StasisHandler = Callable[[Call, list[str]], Awaitable[None]]  # (call, the app args after the first)
+# The ARI event types the engine acts on. Asterisk is asked to send only these (the application's
+# event filter): of a queued call's events, about half are ChannelVarset, ChannelStateChange,
+# bridge and dial events nobody reads, each one serialized by Asterisk and decoded by us.
+EVENT_TYPES = ("StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelDtmfReceived", "PlaybackStarted",
+               "PlaybackFinished", "RecordingFinished", "RecordingFailed", "ApplicationReplaced")
 
 
 class CallFlow(Protocol):
@@ -67,6 +72,12 @@ class Controller:
         self.resumers: list[Resumer] = []
         self.listeners: list[Callable[[Event], None]] = []
         self.services: list[Service] = []
+        # Channels that enter the app only to be bridged (snoops, external media): no flow, no Call.
+        self.passive_prefixes: list[str] = [SPEECH_CHANNEL_PREFIX]
+        # Channels and bridges a controller that died leaves behind with nobody to use them (listening,
+        # supervision): removed when the next controller first connects.
+        self.leftover_prefixes: list[str] = [SPEECH_CHANNEL_PREFIX]
+        self._entering: dict[str, asyncio.Future[None]] = {}  # passive channel id -> its StasisStart
         self._failures: dict[str, BaseException] = {}  # calls whose event handling failed
 
     async def run(self) -> None:
@@ -124,6 +135,7 @@ class Controller:
     async def on_connect(self) -> None:
         """After (re)connecting: adopt calls still in our app, forget the ones that ended meanwhile."""
         try:
+            await self._filter_events()
             app = await self.ari.get(f"/applications/{self.config.ari.app}")
             live = set(app.get("channel_ids", [])) if app else set()
             if not self.connected.is_set():
@@ -141,13 +153,22 @@ class Controller:
             failed("ari.reattach_failed", exc)
         self.connected.set()
 
+    async def _filter_events(self) -> None:
+        """Ask Asterisk for the events we act on only (ARI `eventFilter`); all of them if it says no."""
+        try:
+            await self.ari.request("PUT", f"/applications/{self.config.ari.app}/eventFilter",
+                                   body={"allowed": [{"type": kind} for kind in EVENT_TYPES]})
+        except AriRequestError as exc:
+            log.warning("ari.event_filter_refused", reason=str(exc), note="every event type comes; calls go on")
+
     async def _remove_listening_leftovers(self, live: set[str]) -> None:
-        """Listening channels and bridges of a controller that died: nobody reads their audio any more."""
+        """Listening and supervision channels and bridges of a controller that died: nobody uses them any more."""
+        prefixes = tuple(self.leftover_prefixes)
         for channel_id in live:
-            if channel_id.startswith(SPEECH_CHANNEL_PREFIX):
+            if channel_id.startswith(prefixes):
                 await self.ari.delete(f"/channels/{channel_id}", missing_ok=True)
         for bridge in await self.ari.get("/bridges") or []:
-            if bridge["id"].startswith(SPEECH_CHANNEL_PREFIX):
+            if bridge["id"].startswith(prefixes):
                 await self.ari.delete(f"/bridges/{bridge['id']}", missing_ok=True)
 
     async def _apologize(self, call: Call, exc: BaseException) -> None:
@@ -159,7 +180,10 @@ class Controller:
 
     # -- call lifecycle ------------------------------------------------------
     def _start(self, channel: dict[str, Any], *, resumed: bool = False, args: list[str] = ()) -> None:
-        if channel["id"].startswith(SPEECH_CHANNEL_PREFIX):
+        if channel["id"].startswith(tuple(self.passive_prefixes)):
+            entering = self._entering.get(channel["id"])
+            if entering is not None and not entering.done():
+                entering.set_result(None)
             return  # listening channels (snoop, external media) enter our app too; they carry no flow
         known = self.calls.get(channel["id"])
         if known is not None and known.record.ended_by is not EndedBy.TRANSFER:
@@ -170,6 +194,13 @@ class Controller:
         call.log("call.start", caller=call.record.caller, dialed=call.record.dialed,
                  channel=call.record.channel, flow=runs, resumed=resumed)
         self.tasks[call.channel_id] = asyncio.create_task(self._run(call, run), name=f"call-{call.channel_id}")
+
+    def entered(self, channel_id: str) -> asyncio.Future[None]:
+        """Resolves when the passive channel `channel_id` enters our app (a snoop cannot be bridged or
+        recorded before). Ask before asking Asterisk to create it."""
+        future = self._entering[channel_id] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda _: self._entering.pop(channel_id, None))  # also when given up on
+        return future
 
     def _runner(self, call: Call, args: list[str]) -> tuple[Callable[[], Awaitable[None]], str]:
         """What runs the call: the handler its app arguments name, a resumer's claim, or the flow."""

@@ -19,6 +19,7 @@ import aiohttp
 from ivr import log
 from ivr.config import Config
 from ivr.errors import FlowsRefused, TtsError
+from ivr.health import failed
 from ivr.flows.languages import base_language
 from ivr.flows.loader import (
     LoadResult,
@@ -41,6 +42,7 @@ from ivr.prompts.tts import Tts
 from ivr.speech.listen import Listener
 
 # A transfer without `failed:` that nobody answered: what the caller hears before the call ends.
+CUSTOMER_LOOKUP_S = 2.0  # the longest a call waits for the customer store
 NOBODY_ANSWERED = {"en": "Sorry, nobody could take your call. Please call again later.",
                    "fr": "Désolé, personne n'a pu prendre votre appel. Merci de rappeler plus tard."}
 
@@ -169,6 +171,7 @@ class FlowService:
         self.library = library
         self.tts = Tts(config.media.prompts_dir, config.media.pbx_prompts_dir, config.media.voices)
         self.handoff = handoff or NoAcdHandoff(self.tts)
+        self.customers = None  # the channels' hub: `last_contact` for flows, calls into the customer timeline
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.speech = Listener(config.speech, config.ari.app) if config.speech.models else None
         self.returns = TransferReturns()
@@ -233,7 +236,30 @@ class FlowService:
     async def run(self, call: Call) -> None:
         name = self.flow_for(call.record.dialed)
         await call.answer()
-        await self._run_flow(call, name)
+        variables = await self._customer_variables(call)
+        await self._run_flow(call, name, variables=variables)
+
+    async def _customer_variables(self, call: Call) -> dict | None:
+        """`last_contact` for the flow, when the channels know the caller (bounded: a slow store
+        must not keep the caller waiting)."""
+        if self.customers is None:
+            return None
+        try:
+            found = await asyncio.wait_for(self.customers.last_contact(call.record.caller), CUSTOMER_LOOKUP_S)
+        except Exception as exc:  # noqa: BLE001 - the flow runs without it
+            failed("customers.lookup_failed", exc, call=call.channel_id)
+            return None
+        return {"last_contact": found} if found else None
+
+    async def _note_call(self, call: Call, flow: str, path: str) -> None:
+        """What the customer timeline shows of this call: its IVR path and recordings."""
+        if self.customers is None:
+            return
+        try:
+            await asyncio.wait_for(self.customers.call_ended(call.channel_id, call.record.caller, flow, path,
+                                                             list(call.record.recordings)), CUSTOMER_LOOKUP_S)
+        except Exception as exc:  # noqa: BLE001 - the call is over either way
+            failed("customers.note_failed", exc, call=call.channel_id)
 
     async def transfer_failed(self, call: Call, args: list[str]) -> None:
         """A transferred call came back unanswered (`args`: Asterisk's DIALSTATUS): it goes on
@@ -253,10 +279,17 @@ class FlowService:
         flows = self.library.current  # this call keeps this version, whatever reloads meanwhile
         port = LiveCallPort(call, self.config, self.tts, self._http, self.handoff, self.clock, self.speech,
                             self.returns)
-        outcome = await FlowRunner(flows, port, variables=variables, language=language).run(name, node)
+        runner = FlowRunner(flows, port, variables=variables, language=language)
+        try:
+            outcome = await runner.run(name, node)
+        except asyncio.CancelledError:  # the caller hung up: the timeline still gets the call
+            if runner.trace is not None and call.hung_up:  # (a controller stop: the next one notes it)
+                await asyncio.shield(self._note_call(call, name, ">".join(runner.trace.visited)))
+            raise
         call.record.flow = name
         call.record.outcome = outcome
         if outcome.kind == ERROR:
             call.record.error = f"{outcome.error_code}: {outcome.error}"
             await call.apologize()  # the flow could not go on and has no `failed:` branch
         call.log("call.flow_end", flow=name, outcome=outcome.describe(), path=">".join(outcome.visited))
+        await self._note_call(call, name, ">".join(outcome.visited))

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ivr import log
 from ivr.errors import ConfigError
 
 MAX_BODY = 64 * 1024
@@ -119,6 +120,22 @@ def guard(token: str, host: str, port: int):
         return await handler(request)
 
     return middleware
+
+
+async def listen(app: web.Application, host: str, port: int, name: str, setting: str) -> web.AppRunner | None:
+    """Serve `app` on host:port; None (logged loudly as `<name>.unavailable`) when the port is taken,
+    because calls must still be served without this surface. `setting` names the config key to change."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        log.error(f"{name}.unavailable",
+                  reason=f"cannot listen on {host}:{port}: {exc.strerror} ({setting} in the config)")
+        return None
+    log.event(f"{name}.listening", host=host, port=port)
+    return runner
 
 
 def application(host: str, port: int, token_file: str | Path, *, middlewares: Iterable = (),

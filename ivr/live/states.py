@@ -66,3 +66,36 @@ OFFER_TRANSITIONS = {
     O.WITHDRAWN: frozenset(),
     O.UNANSWERED: frozenset(),
 }
+
+
+class WorkState(str, Enum):
+    """A chat, email or SMS in the ACD: offered to an agent's workspace instead of ringing a phone."""
+
+    WAITING = "waiting"        # in its queue
+    OFFERED = "offered"        # shown in an agent's workspace, not yet accepted
+    ACCEPTED = "accepted"      # the agent works on it
+    CLOSED = "closed"          # closed with a disposition, or overflowed out of the ACD
+
+
+K = WorkState
+WORK_TRANSITIONS = {
+    K.WAITING: frozenset({K.OFFERED, K.CLOSED}),
+    K.OFFERED: frozenset({K.WAITING, K.ACCEPTED, K.CLOSED}),
+    K.ACCEPTED: frozenset({K.CLOSED}),
+    K.CLOSED: frozenset(),
+}
+
+
+class SupervisionState(str, Enum):
+    """A supervisor's side of a supervision session."""
+
+    RINGING = "ringing"        # the supervisor's phone is being called
+    JOINED = "joined"          # answered: listening, whispering or barging
+    ENDED = "ended"            # left, hung up, unanswered, or the call it watched ended
+
+
+SUPERVISION_TRANSITIONS = {
+    SupervisionState.RINGING: frozenset({SupervisionState.JOINED, SupervisionState.ENDED}),
+    SupervisionState.JOINED: frozenset({SupervisionState.ENDED}),
+    SupervisionState.ENDED: frozenset(),
+}

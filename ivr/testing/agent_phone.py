@@ -213,8 +213,9 @@ def sipp_error(done: subprocess.CompletedProcess[str], directory: Path) -> str:
 
 class AgentPhone:
     def __init__(self, agent: str, password: str, *, target: str, answer_after_ms: int | None = 500,
-                 busy: bool = False, calls: int = 20):
+                 busy: bool = False, calls: int = 20, media_port: int | None = None):
         self.agent, self.password, self.target = agent, password, target
+        self.media_port = media_port  # the SDP names this port (an `RtpPeer`) instead of SIPp's own
         self.answer_after_ms, self.busy, self.calls = answer_after_ms, busy, calls
         self.port = free_udp_port()
         self.dir = Path(tempfile.mkdtemp(prefix=f"phone-{agent}-"))
@@ -274,7 +275,8 @@ class AgentPhone:
         elif self.answer_after_ms is None:
             text = NO_ANSWER.format(headers=headers, plain_headers=plain)
         else:
-            text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=SDP)
+            sdp = SDP if self.media_port is None else SDP.replace("[media_port]", str(self.media_port))
+            text = ANSWER.format(headers=headers, plain_headers=plain, delay_ms=self.answer_after_ms, sdp=sdp)
         scenario = self.dir / "phone.xml"
         scenario.write_text(text)
         self.proc = subprocess.Popen(self._sipp(scenario, self.port, "-m", str(self.calls)),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import AriRequestError
-from ..pbx.ari import Event, EventSink
+from ..pbx.ari import AriVerbs, Event, EventSink
 
 
 @dataclass
@@ -31,7 +31,7 @@ class Rule:
     times: int | None  # None: every time
 
 
-class FakeAri:
+class FakeAri(AriVerbs):
     def __init__(self, app: str = "ivr"):
         self.app = app
         self.requests: list[tuple[str, str, dict[str, Any]]] = []
@@ -79,6 +79,9 @@ class FakeAri:
     def hang_up(self, channel_id: str, cause: int = 16) -> None:
         """The far end hangs up: StasisEnd (if it was in our app), then ChannelDestroyed."""
         channel = self.channels.pop(channel_id, {"id": channel_id, "name": channel_id})
+        for members in self.bridges.values():  # a channel that goes leaves its bridge
+            if channel_id in members:
+                members.remove(channel_id)
         self.emit({"type": "StasisEnd", "channel": channel})
         self.emit({"type": "ChannelDestroyed", "channel": channel, "cause": cause})
 
@@ -106,15 +109,6 @@ class FakeAri:
             if exc.status == 404 and missing_ok:
                 return None
             raise
-
-    def get(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("POST", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Awaitable[Any]:
-        return self.request("DELETE", path, **kw)
 
     async def run(self, on_event: EventSink, on_connect: Callable[[], Awaitable[None]],
                   on_disconnect: Callable[[], None] = lambda: None) -> None:
@@ -158,6 +152,11 @@ class FakeAri:
                 del self.bridges[parts[1]]
             elif len(parts) == 3 and parts[2] == "addChannel":
                 self.bridges[parts[1]].extend(params.get("channel", "").split(","))
+            elif len(parts) == 3 and parts[2] == "removeChannel":
+                for channel in params.get("channel", "").split(","):
+                    if channel not in self.bridges[parts[1]]:
+                        raise AriRequestError(422, method, path, "Channel not in this bridge")
+                    self.bridges[parts[1]].remove(channel)
             return {"id": parts[1], "channels": self.bridges.get(parts[1], [])}
         return None
 
@@ -168,6 +167,10 @@ class FakeAri:
         if len(parts) == 2 and method == "DELETE":
             self.hang_up(channel_id)
             return None
+        if len(parts) == 3 and parts[2] == "snoop":  # the snoop enters the app, as on Asterisk
+            snoop = self.call(params["snoopId"], name=f"Snoop/{channel_id}", args=[params.get("appArgs", "")])
+            snoop.update(spy=params.get("spy"), whisper=params.get("whisper"))
+            return snoop
         if len(parts) == 4 and parts[2] == "play":
             self._start_playback(channel_id, parts[3], params.get("media", ""))
             return {"id": parts[3]}

@@ -92,8 +92,9 @@ def _headers(cseq: str, peer_tag: bool) -> str:
 
 
 def caller_scenario(steps: list[str], *, end: str = "await-bye", bye_timeout_ms: int = 30000,
-                    directory: Path | None = None) -> Path:
-    """Write the scenario file for `steps` and return its path (the caller's number is the SIPp key `caller`)."""
+                    directory: Path | None = None, media_port: int | None = None) -> Path:
+    """Write the scenario file for `steps` and return its path (the caller's number is the SIPp key `caller`).
+    `media_port`: the SDP names this port instead of SIPp's own (an `RtpPeer` plays the audio)."""
     directory = directory or Path(tempfile.mkdtemp(prefix="caller-"))
     body, keys_sent = [], 0
     for step in steps:
@@ -110,7 +111,8 @@ def caller_scenario(steps: list[str], *, end: str = "await-bye", bye_timeout_ms:
             body.append(f'  <nop><action><exec play_pcap_audio="{arg}"/></action></nop>')
         else:
             raise ValueError(f"unknown caller step {step!r}")
-    text = START.format(sdp=SDP, invite_headers=_headers("1 INVITE", False), ack_headers=_headers("1 ACK", True))
+    sdp = SDP if media_port is None else SDP.replace("[media_port]", str(media_port))
+    text = START.format(sdp=sdp, invite_headers=_headers("1 INVITE", False), ack_headers=_headers("1 ACK", True))
     text += "\n".join(body) + "\n"
     if end == "await-bye":
         text += AWAIT_BYE.format(timeout_ms=bye_timeout_ms)

@@ -19,6 +19,7 @@ class ServeThread:
         self.flow = flow
         self.acd = acd  # also run the ACD (queue handoff, agent offers, feature codes, control API)
         self.acd_service = None
+        self.channels = None  # the channels' hub (email, chat, SMS, workspace) when the ACD runs
         self.engine: Engine | None = None
         self.controller: Controller | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -47,6 +48,7 @@ class ServeThread:
     async def _run(self) -> None:
         self.engine = build(self.config, flow=self.flow, acd=self.acd)
         self.controller, self.acd_service = self.engine.controller, self.engine.acd
+        self.channels = self.engine.channels
         self._task = asyncio.current_task()
         self._ready.set()
         try:

@@ -101,7 +101,7 @@ class Rig:
 
 
 def hang_up_all(config) -> None:
-    from conftest import ari_get, ari_request
+    from ivr.testing.ari_sync import ari_get, ari_request
 
     for channel in ari_get(config, "/channels"):
         ari_request(config, "DELETE", f"/channels/{channel['id']}")

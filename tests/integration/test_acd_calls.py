@@ -111,7 +111,8 @@ def serving_acd(config, pbx_state, store_dir: Path, *, acd_file: Path, flows_dir
         config,
         flows=dataclasses.replace(config.flows, dir=str(flows_dir), routes={"100": flow}),
         acd=dataclasses.replace(config.acd, file=str(acd_file), store_url=f"sqlite:///{store_dir}/acd.sqlite"),
-        control=dataclasses.replace(config.control, port=free_tcp_port(), token_file=str(store_dir / "token")))
+        control=dataclasses.replace(config.control, port=free_tcp_port(), token_file=str(store_dir / "token")),
+        metrics=dataclasses.replace(config.metrics, port=free_tcp_port()))
     thread = ServeThread(routed, FlowService.from_config(routed), acd=True).start()
     acd = Acd(routed, thread)
     try:

@@ -35,7 +35,8 @@ def guarded(config, pbx, pbx_state, tmp_path):
     """`ivr serve` with the ACD and its control API (token in tmp_path), on the shipped flows."""
     config = dataclasses.replace(
         config, acd=dataclasses.replace(config.acd, store_url=f"sqlite:///{tmp_path}/acd.sqlite"),
-        control=dataclasses.replace(config.control, port=free_tcp_port(), token_file=str(tmp_path / "token")))
+        control=dataclasses.replace(config.control, port=free_tcp_port(), token_file=str(tmp_path / "token")),
+        metrics=dataclasses.replace(config.metrics, port=free_tcp_port()))
     with ServeThread(config, acd=True) as thread:
         yield thread
     deadline = time.monotonic() + 15
@@ -84,6 +85,7 @@ def test_given_pbx_and_serve_during_a_call_when_the_socket_table_is_read_then_no
     rtp = [s for s in asterisk if s[0] == "udp" and config.sip.rtp_start <= s[2] <= config.sip.rtp_end]
     assert rtp and all(address == "127.0.0.1" for _, address, _ in rtp)  # the call's media, on sip.host
     assert ("tcp", "127.0.0.1", guarded.config.control.port) in controller
+    assert ("tcp", "127.0.0.1", guarded.config.metrics.port) in controller
     assert {("udp", "127.0.0.1", config.sip.port), ("tcp", "127.0.0.1", config.ami.port),
             ("tcp", "127.0.0.1", config.ari.port)} <= set(asterisk)
     wildcard = [s for s in asterisk + controller if ipaddress.ip_address(s[1]).is_unspecified]

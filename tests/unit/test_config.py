@@ -51,7 +51,7 @@ def test_given_a_broken_config_when_loaded_then_one_line_names_file_and_place(tm
 
 
 def test_given_a_bad_env_value_when_loaded_then_the_variable_is_named(tmp_path):
-    with pytest.raises(ConfigError, match="environment IVR_AMI_PORT: port: expected a whole number"):
+    with pytest.raises(ConfigError, match="environment IVR_AMI_PORT: ami.port: expected a whole number"):
         load(write(tmp_path, ""), env={"IVR_AMI_PORT": "x"})
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ivr import config as config_module
 from ivr.errors import ConfigError
@@ -18,7 +19,11 @@ FIELDS = {  # variable -> the key the refusal names
     "IVR_CONTROL_HOST": "control.host", "IVR_ARI_URL": "ari.url",
     "IVR_ARI_USERNAME": "ari.username", "IVR_ARI_PASSWORD": "ari.password", "IVR_ARI_APP": "ari.app",
     "IVR_AMI_USERNAME": "ami.username", "IVR_AMI_PASSWORD": "ami.password",
-    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers",
+    "IVR_SIP_SERVICE_NUMBERS": "sip.service_numbers", "IVR_METRICS_HOST": "metrics.host",
+    "IVR_CHANNELS_EMAIL_HOST": "channels.email.host", "IVR_CHANNELS_EMAIL_RELAY": "channels.email.relay",
+    "IVR_CHANNELS_CHAT_HOST": "channels.chat.host", "IVR_CHANNELS_SMS_HOST": "channels.sms.host",
+    "IVR_CHANNELS_SMS_SECRET": "channels.sms.secret", "IVR_CHANNELS_SMS_GATEWAY_URL": "channels.sms.gateway_url",
+    "IVR_CHANNELS_EMAIL_ADDRESS": "channels.email.address", "IVR_CHANNELS_CHAT_QUEUE": "channels.chat.queue",
 }
 
 
@@ -80,3 +85,47 @@ def test_given_an_injected_host_when_pbx_config_runs_then_it_exits_non_zero_and_
     assert done.stderr.strip() == (f"error: environment {variable}: {FIELDS[variable]}: "
                                    "expected an IP address (e.g. 127.0.0.1), got '127.0.0.1\\n[evil]'")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("variable, value, reason", [
+    ("IVR_CHANNELS_EMAIL_RELAY", "mail.example.com:25", "expected <IP address>:<port>"),
+    ("IVR_CHANNELS_EMAIL_MAX_BYTES", "10", "expected 1024 to 100000000 bytes"),
+    ("IVR_CHANNELS_SMS_GATEWAY_URL", "http://user:pw@10.0.0.1:80/x", "expected http://<IP address>:<port>/path"),
+    ("IVR_CHANNELS_SMS_SECRET", "", "is empty"),
+    ("IVR_CHANNELS_CHAT_PORT", "70000", "expected a port between 1 and 65535"),
+    ("IVR_CHANNELS_CHAT_LANGUAGE", "english!", "is not a language code"),
+])
+def test_given_a_bad_channel_setting_when_loaded_then_it_is_refused_naming_the_variable(variable, value, reason):
+    with pytest.raises(ConfigError) as caught:
+        load(**{variable: value})
+    assert str(caught.value).startswith(f"environment {variable}: channels.")
+    assert reason in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"IVR_METRICS_HOST": "0.0.0.0"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_HOST": "192.168.1.10"}, "environment IVR_METRICS_HOST: metrics.host: must be a loopback address"),
+    ({"IVR_METRICS_PORT": "70000"}, "environment IVR_METRICS_PORT: metrics.port: expected a port between 1 and 65535"),
+    ({"IVR_METRICS_PORT": "ninety"}, "environment IVR_METRICS_PORT: metrics.port: expected a whole number"),
+])
+def test_given_a_metrics_endpoint_beyond_loopback_or_a_bad_port_when_loaded_then_it_is_refused(env, message):
+    with pytest.raises(ConfigError) as caught:
+        load(**env)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_given_metrics_port_0_when_loaded_then_the_endpoint_is_off_and_that_is_valid():
+    assert load(IVR_METRICS_PORT="0").metrics.port == 0
+
+
+@pytest.mark.parametrize("supervisor, key", [
+    ({"id": "sup1", "password": "a\n[evil]", "queues": ["billing"]}, r"supervisors\[0\].password"),
+    ({"id": "sup 1", "password": "secret", "queues": ["billing"]}, r"supervisors\[0\].id"),
+    ({"id": "sup1", "password": "secret", "queues": ["bill\ning"]}, r"supervisors\[0\].queues"),
+    ({"id": "sup1", "endpoint": "agent1", "password": "secret"}, r"supervisors\[0\].endpoint"),
+])
+def test_given_a_bad_supervisor_setting_when_loaded_then_it_is_refused_by_name(tmp_path, supervisor, key):
+    path = tmp_path / "ivr.yaml"
+    path.write_text(yaml.safe_dump({"agents": [{"id": "agent1", "password": "x"}], "supervisors": [supervisor]}))
+    with pytest.raises(ConfigError, match=rf"^{path}: {key}: "):
+        config_module.load(path, env={})

@@ -19,7 +19,9 @@ def test_given_the_shipped_config_when_rendered_then_no_placeholder_is_left(conf
     assert "bindaddr = 127.0.0.1" in files["http.conf"]
     assert "exten => 100,1,Stasis(ivr)" in files["extensions.conf"]
     assert "password = agent1-local-dev" in files["pjsip_agents.conf"]
-    assert files["pjsip.conf"].count("media_address = 127.0.0.1\nbind_rtp_to_media_address = yes") == 2
+    assert "[sup1](supervisor-phone)" in files["pjsip_supervisors.conf"]
+    assert "password = sup1-local-dev" in files["pjsip_supervisors.conf"]
+    assert files["pjsip.conf"].count("media_address = 127.0.0.1\nbind_rtp_to_media_address = yes") == 3
 
 
 def test_given_a_wildcard_sip_host_when_rendered_then_rtp_is_not_bound_to_it(config):

@@ -15,7 +15,8 @@ from ivr.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 OWN = {"IVR_ARI_PASSWORD": "ari.Own-1", "IVR_AMI_PASSWORD": "ami.Own-2",
-       **{f"IVR_AGENTS_AGENT{i}_PASSWORD": f"agent.Own-{i}" for i in range(1, 5)}}
+       **{f"IVR_AGENTS_AGENT{i}_PASSWORD": f"agent.Own-{i}" for i in range(1, 5)},
+       "IVR_CHANNELS_SMS_SECRET": "sms.Own-5", "IVR_SUPERVISORS_SUP1_PASSWORD": "sup.Own-1"}
 
 
 def load(**env: str) -> config_module.Config:
@@ -37,7 +38,9 @@ def test_given_a_service_beyond_loopback_when_a_default_password_is_left_then_th
 
 
 @pytest.mark.parametrize("left, key", [("IVR_AMI_PASSWORD", "ami.password"),
-                                       ("IVR_AGENTS_AGENT3_PASSWORD", r"agents\[2\].password")])
+                                       ("IVR_AGENTS_AGENT3_PASSWORD", r"agents\[2\].password"),
+                                       ("IVR_CHANNELS_SMS_SECRET", "channels.sms.secret"),
+                                       ("IVR_SUPERVISORS_SUP1_PASSWORD", r"supervisors\[0\].password")])
 def test_given_own_passwords_but_one_when_beyond_loopback_then_the_one_left_is_named(left, key):
     env = {k: v for k, v in OWN.items() if k != left}
     with pytest.raises(ConfigError, match=rf"{key}: is a shipped development default and sip.host = 0.0.0.0"):

@@ -13,6 +13,9 @@ def install(controller, flow_service) -> AcdService:
     """Plug the ACD into a controller: queue handoff, agent offers, feature codes, control API."""
     service = AcdService(controller.config, controller, flow_service.tts)
     flow_service.handoff = service
+    from ivr.live.supervise import install as install_supervision  # supervise builds on this package
+
     FeatureCodes(service)
-    ControlApi(service, controller.config.control)
+    control = service.control = ControlApi(service, controller.config.control)
+    service.supervision = install_supervision(service, control)
     return service

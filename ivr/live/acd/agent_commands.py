@@ -61,6 +61,7 @@ class AgentCommands:
             waiter.offer = None
             waiter.move(WaiterState.WAITING)
             snapshots.append(copy.copy(waiter.interaction))
+        snapshots += service.desk.agent_left(agent_id)
 
         def back_in_queue(writer) -> None:
             for interaction in snapshots:

@@ -3,6 +3,9 @@
     GET  /agents                          POST /agents/{id}/login|logout|ready
     POST /agents/{id}/pause?reason=R      GET  /queues    GET /queues/{name}
     GET  /interactions/{id}/explain       (live while waiting, else as kept when it left the queue)
+    and the agent workspace's routes (`ivr.channels.workspace`)
+    GET  /wallboard                       (`ivr top`: queues with today's service level, agents)
+    GET  /calls                           POST /calls/{id}/record/start|pause|resume
 
 Errors answer 4xx with {"error": "one line"}. Every request passes `ivr.live.http_guard` (token, Host,
 Origin, body size); the CLI sends the token from control.token_file.
@@ -14,17 +17,19 @@ import ipaddress
 
 from aiohttp import web
 
+from acd.errors import UnknownConversation, UnknownCustomer
 from acd.errors import AcdError, UnknownAgent, UnknownInteraction, UnknownQueue
 from ivr import log
 from ivr.config import ControlConfig
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, RecordingRefused, SupervisionRefused
+from ivr.health import failed
 from ivr.live import http_guard
 from ivr.live.acd import views
 from ivr.live.acd.service import AcdService
 
 from .agent_commands import VERBS
 
-NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction)
+NOT_FOUND = (UnknownAgent, UnknownQueue, UnknownInteraction, UnknownConversation, UnknownCustomer)
 STORE_WAIT_S = 2.0  # the longest an explanation waits for store writes still on their way
 
 
@@ -43,6 +48,7 @@ class ControlApi:
         check_loopback(config)
         self.service, self.config = service, config
         self._runner: web.AppRunner | None = None
+        self.routes: list[web.RouteDef] = []  # more routes behind the same guard (workspace, supervision)
         service.controller.services.append(self)
 
     def app(self) -> web.Application:
@@ -54,6 +60,10 @@ class ControlApi:
             web.get("/queues", self._view(lambda r: views.queues(self.service))),
             web.get("/queues/{name}", self._view(lambda r: views.queue(self.service, r.match_info["name"]))),
             web.get("/interactions/{id}/explain", self._explain),
+            *self.routes,
+            web.get("/wallboard", self._view(lambda r: views.wallboard(self.service))),
+            web.get("/calls", self._view(lambda r: views.calls(self.service))),
+            web.post("/calls/{id}/record/{action}", self._record),
         ])
         return app
 
@@ -64,18 +74,8 @@ class ControlApi:
         return handler
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.config.host, self.config.port).start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
-            # Calls must still be served: say it loudly, but keep running without `ivr agents`.
-            log.error("control.unavailable", reason=f"cannot listen on {self.config.host}:{self.config.port}: "
-                                                    f"{exc.strerror} (control.port in the config)")
-            return
-        log.event("control.listening", host=self.config.host, port=self.config.port)
+        self._runner = await http_guard.listen(self.app(), self.config.host, self.config.port, "control",
+                                               "control.port")
 
     async def stop(self) -> None:
         if self._runner:
@@ -88,6 +88,20 @@ class ControlApi:
         state = self.service.agents.do(action, agent_id, request.query.get("reason"))
         log.event("control.agent", agent=agent_id, action=action, state=state.value)
         return web.json_response({"agent": agent_id, "state": state.value})
+
+    async def _record(self, request: web.Request) -> web.Response:
+        call_id, action = request.match_info["id"], request.match_info["action"]
+        recorder = self.service.recorder
+        waiter = views.bridged_call(self.service, call_id)
+        if action == "start":
+            recording = await recorder.start(waiter)
+        elif action in ("pause", "resume"):
+            recording = await getattr(recorder, action)(waiter.interaction.id)
+        else:
+            raise RecordingRefused(f"unknown recording action {action} (start, pause or resume)")
+        log.event("control.record", call=waiter.interaction.id, action=action)
+        return web.json_response({"call": waiter.interaction.id, "recording": recording.name,
+                                  "paused": recording.paused_at is not None, "pauses": recording.pauses})
 
     async def _explain(self, request: web.Request) -> web.Response:
         """From the router while the interaction waits; from the store once it left its queue."""
@@ -112,3 +126,10 @@ class ControlApi:
             return web.json_response({"error": str(exc)}, status=404)
         except AcdError as exc:
             return web.json_response({"error": str(exc)}, status=409)
+        except (SupervisionRefused, RecordingRefused) as exc:
+            return web.json_response({"error": str(exc)}, status=exc.http_status)
+        except web.HTTPException:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug behind one request: that request fails, calls go on
+            failed("control.failed", exc, method=request.method, path=request.path)
+            return web.json_response({"error": f"internal error: {type(exc).__name__} (logged)"}, status=500)

@@ -120,7 +120,10 @@ class Handoff:
                 await waiter.hold.stop()
                 if waiter.bridge:
                     await service.offers.destroy_bridge(waiter.bridge)
+                    service.recorder.call_ended(waiter)
         call.forget_keys()  # keys pressed on hold are not answers to the next menu
+        if waiter.recording:
+            call.record.recordings.append(waiter.recording)
         if outcome == ANSWERED:
             self.agent_left(waiter)
             await call.hangup()

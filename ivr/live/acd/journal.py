@@ -5,6 +5,11 @@ applied by one writer thread in the order the events happened. Each write is a c
 values copied when the event happened (never over live objects), so it means the same thing
 whenever it lands.
 
+Writes that queued up while the thread was busy land together, in order, in one transaction
+(at most BATCH_MAX): under load that is one commit for many events instead of one each. Should
+the store refuse such a batch for its content, its writes are applied again one by one, so only
+the bad one is skipped.
+
 A store outage (PostgreSQL restarting, a locked SQLite file) does not stop calls: writes wait
 here, in order, and the thread retries the oldest until the store is back. A write the store
 refuses for its content (a bug: inputs are bounded before they reach the router) is logged
@@ -26,6 +31,7 @@ from ivr.health import count, failed
 
 Write = Callable[[StoreWriter], None]
 RETRY_S = (0.2, 0.5, 1.0, 2.0)
+BATCH_MAX = 200  # writes in one transaction at most
 
 
 def transient(exc: BaseException) -> bool:
@@ -56,15 +62,30 @@ class StoreJournal:
         return self._pending
 
     def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            what, write = item
-            self._apply(what, write)
+        closing = False
+        while not closing and (item := self._queue.get()) is not None:
+            batch = [item]
+            while len(batch) < BATCH_MAX:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    closing = True
+                    break
+                batch.append(item)
+            if len(batch) == 1:
+                self._apply(*batch[0])
+            elif not self._apply(f"{len(batch)} writes", _together(batch), refusal_logged=False):
+                for what, write in batch:  # refused: one by one, so that only the bad write is skipped
+                    self._apply(what, write)
             with self._lock:
-                self._pending -= 1
+                self._pending -= len(batch)
                 if self._pending == 0:
                     self._idle.notify_all()
 
-    def _apply(self, what: str, write: Write) -> None:
+    def _apply(self, what: str, write: Write, *, refusal_logged: bool = True) -> bool:
+        """Apply `write`, retrying while the store is unavailable. False when the store refused it."""
         attempt = 0
         while True:
             try:
@@ -74,11 +95,12 @@ class StoreJournal:
                     log.event(f"{self.name}.back", after_s=round(time.time() - self.outage_since, 1),
                               waiting_writes=self._pending - 1)
                     self.outage_since = None
-                return
+                return True
             except Exception as exc:  # noqa: BLE001 - the writer thread must outlive any write
                 if not transient(exc):
-                    failed(f"{self.name}.write_refused", exc, write=what)
-                    return
+                    if refusal_logged:
+                        failed(f"{self.name}.write_refused", exc, write=what)
+                    return False
                 if self.outage_since is None:
                     self.outage_since = time.time()
                     log.error(f"{self.name}.unavailable", reason=str(exc).splitlines()[0][:200],
@@ -105,3 +127,10 @@ class StoreJournal:
             log.error(f"{self.name}.writes_lost", count=self._pending, reason="the store stayed unavailable")
         self._queue.put(None)
         self._thread.join(timeout_s)
+
+
+def _together(batch: list[tuple[str, Write]]) -> Write:
+    def write(writer: StoreWriter) -> None:
+        for _, one in batch:
+            one(writer)
+    return write

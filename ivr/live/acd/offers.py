@@ -1,4 +1,4 @@
-"""Offering a waiting caller to an agent: ring the agent's phone, bridge on answer, record for QA.
+"""Offering a waiting caller to an agent: ring the agent's phone, bridge on answer (then `recording.py`).
 
 The agent's channel is originated into our own Stasis app with the app arguments
 `acd-offer,<interaction id>`: it enters the app (StasisStart) only once the agent answers,
@@ -8,7 +8,6 @@ ChannelDestroyed event, which the controller hands to our listener.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -180,16 +179,7 @@ class Offers:
                             params={"channel": f"{waiter.call.channel_id},{agent_call.channel_id}"})
         waiter.bridge = bridge
         log.event("acd.bridged", interaction=waiter.interaction.id, agent=waiter.offer.agent_id, bridge=bridge)
-        if self.service.config.acd.record:
-            name = f"qa-{waiter.interaction.queue}-{time.strftime('%Y%m%d-%H%M%S')}-" \
-                   f"{waiter.interaction.id.replace('.', '-')}"
-            try:
-                await self.ari.post(f"/bridges/{bridge}/record", params={
-                    "name": name, "format": "wav", "ifExists": "overwrite"})
-            except AriError as exc:  # the call goes on unrecorded
-                log.warning("acd.record_failed", interaction=waiter.interaction.id, reason=str(exc))
-                return
-            waiter.recording = f"{self.service.config.media.recordings_dir}/{name}.wav"
+        await self.service.recorder.bridged(waiter)
 
     async def destroy_bridge(self, bridge: str) -> None:
         try:

@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from acd.model import AgentState, Interaction
+from acd.model import AgentState, Interaction, Media
 from ivr import log
 from ivr.errors import AriError
 from ivr.live.call import Call
@@ -32,15 +32,19 @@ class Recovery:
     def __init__(self, service: AcdService):
         self.service = service
         store = service.store
-        self.held = store.held()  # offered or answered before the restart
-        self.found_waiting = store.waiting()
+        held, waiting = store.held(), store.waiting()  # offered or answered, and waiting, before the restart
+        self.held = [record for record in held if record.interaction.media is Media.VOICE]
+        self.found_waiting = [interaction for interaction in waiting if interaction.media is Media.VOICE]
+        # chats, emails and SMS have no channel to come back: the desk takes them back in `readmit`
+        self.work_held = [record for record in held if record.interaction.media is not Media.VOICE]
+        self.work_waiting = [interaction for interaction in waiting if interaction.media is not Media.VOICE]
         self.resuming: dict[str, Call] = {}  # waiting callers found after a restart, not yet back in the router
         self.lingering: dict[str, Call] = {}  # answered calls found after a restart, still talking
         self.freed_by_restart = self._restore_calls()
 
     def _restore_calls(self) -> list[str]:
         router, on_call = self.service.router, set()
-        for held in self.held:
+        for held in self.held + self.work_held:
             agent = router.agents.get(held.agent_id)
             if held.status == "answered" and agent is not None and agent.state is AgentState.BUSY:
                 router.call_restored(held.interaction, agent.id, held.answered_at or self.service.clock())
@@ -118,6 +122,8 @@ class Recovery:
             del self.lingering[interaction_id]  # hung up before its watch began
             self.call_ended(interaction_id)
         self._forget_stale()
+        service.desk.restore(self.work_held, self.work_waiting)
+        self.work_held, self.work_waiting = [], []
         for agent_id in self.freed_by_restart:
             agent = service.router.agents[agent_id]
             if agent.state in STALE_STATES and not agent.held():

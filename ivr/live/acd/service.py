@@ -4,9 +4,12 @@
 the callers in the ACD (`waiters`) and the ACD's background tasks. Its jobs live apart:
 
     handoff.py         a caller from the flow's `queue` node to the end of its interaction
-    offers.py          ringing an agent's phone, bridging on answer, recording for QA
+    offers.py          ringing an agent's phone, bridging on answer
+    recording.py       QA recording of bridged calls: policy, pause/resume, filing with metadata
+    desk.py            chats, emails and SMS: offered to the agent's workspace instead of a phone
     recovery.py        what a controller restart finds: callers, offers and bridged calls
     agent_commands.py  log in / out, pause, ready: one place behind feature codes and the control API
+    day_stats.py       today's service level and abandons per queue (wallboard, /metrics), from the store
 
 `commit` is the one way an event reaches the router and the store: the router decides in
 memory, the same event's writes go to the journal in order, then the decisions are acted on.
@@ -35,9 +38,12 @@ from ivr.live.tasks import TaskOwner
 from ivr.prompts.tts import Tts
 
 from .agent_commands import AgentCommands
+from .desk import Desk
+from .day_stats import DayStats
 from .handoff import Handoff, Waiter
 from .journal import StoreJournal
 from .offers import OFFER_ARG, Offers
+from .recording import QaRecorder
 from .recovery import Recovery
 
 TICK_S = 0.5  # the longest the router's clock goes unread (wrap-up ends, expansion, maximum waits)
@@ -54,9 +60,12 @@ class AcdService:
         self.tasks = TaskOwner("acd")
         self._readmitted = False
         self.offers = Offers(self)
+        self.recorder = QaRecorder(self)
         self.handoff = Handoff(self)
         self.recovery = Recovery(self)
         self.agents = AgentCommands(self)
+        self.desk = Desk(self)  # chats, emails and SMS: offered to the agents' workspace
+        self.day_stats = DayStats(self)
         controller.handlers[OFFER_ARG] = self.offers.agent_answered
         controller.listeners.append(self.offers.on_event)
         controller.resumers.append(self.recovery.resume)
@@ -68,6 +77,7 @@ class AcdService:
 
     async def start(self) -> None:
         self.tasks.supervise("acd-tick", self._tick)
+        self.tasks.supervise("acd-day-stats", self.day_stats.follow)
 
     async def stop(self) -> None:
         await self.tasks.close()
@@ -120,6 +130,9 @@ class AcdService:
         return self.explanation(waiter.interaction, left, decision.at)
 
     def _act(self, decision: Decision) -> None:
+        if decision.interaction_id in self.desk.items:
+            self.desk.act(decision)
+            return
         waiter = self.waiters.get(decision.interaction_id)
         if waiter is None:
             log.error("acd.orphan_decision", interaction=decision.interaction_id, decision=repr(decision))

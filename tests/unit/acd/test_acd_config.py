@@ -35,6 +35,12 @@ def test_given_a_minimal_file_when_parsed_then_defaults_fill_in():
     queue, agent = config.queues["q"], config.agents[0]
     assert queue.strategy == "longest-idle" and queue.expansion == () and queue.max_wait_s is None
     assert agent.endpoint == "a1" and agent.languages == ("en",) and agent.capacity == {Media.VOICE: 1}
+    assert (queue.sl_target, queue.sl_within_s) == (80, 20)
+
+
+def test_given_a_service_level_goal_when_parsed_then_the_queue_keeps_it():
+    config = parse(GOOD.replace("q: {}", "q: {service_level: {target: 90, within: 30}}"), "acd.yaml")
+    assert (config.queues["q"].sl_target, config.queues["q"].sl_within_s) == (90, 30)
 
 
 @pytest.mark.parametrize("text, message", [
@@ -67,6 +73,10 @@ def test_given_a_minimal_file_when_parsed_then_defaults_fill_in():
     ("queues: {q: {}}\nagents:\n  - {id: a1, queues: [q], languages: [en], fallback_languages: [en]}\n",
      r"agents\[0\].fallback_languages: en is already a language"),
     ("queues: {q: {}}\nagents:\n  - {id: a1}\n", r"agents\[0\].queues: agent a1 is in no queue"),
+    ("queues:\n  q:\n    service_level: {target: 120}\n",
+     r"acd.yaml:3: queues.q.service_level.target: a percentage is at most 100, got 120"),
+    ("queues:\n  q:\n    service_level: {within: 0}\n", r"queues.q.service_level.within: must be at least 1"),
+    ("queues:\n  q:\n    service_level: {goal: 80}\n", r"queues.q.service_level.goal: unknown key"),
 ])
 def test_given_a_broken_file_when_parsed_then_one_line_names_file_line_and_key(text, message):
     with pytest.raises(AcdConfigError, match=message) as caught:
@@ -86,3 +96,12 @@ def test_given_a_pause_reason_when_checked_then_only_configured_ones_and_no_answ
     config.check_pause_reason("no-answer")
     with pytest.raises(AcdConfigError, match="unknown pause reason nap"):
         config.check_pause_reason("nap")
+
+
+def test_given_an_unknown_recording_policy_when_loaded_then_the_queue_key_is_named(tmp_path):
+    from acd import config as acd_config
+    from acd.errors import AcdError
+    path = tmp_path / "acd.yaml"
+    path.write_text("queues:\n  billing: {recording: sometimes}\nagents: []\n")
+    with pytest.raises(AcdError, match=r"recording.*unknown recording policy 'sometimes'.*on-demand"):
+        acd_config.load(path)

@@ -9,7 +9,8 @@ import pytest
 
 from ivr import config as config_module
 from ivr.app import build
-from ivr.health import counters
+from ivr.health import counters, failures
+from ivr.testing.channel_config import without_channels
 from ivr.testing.fake_ari import FakeAri
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -18,13 +19,14 @@ ACD_TESTS = ROOT / "tests/integration"
 
 @pytest.fixture
 def live_config(tmp_path):
-    config = config_module.load(ROOT / "ivr.yaml")
+    config = without_channels(config_module.load(ROOT / "ivr.yaml"))
     return dataclasses.replace(
         config,
         flows=dataclasses.replace(config.flows, dir=str(ACD_TESTS / "acd_flows"), routes={"100": "acd-test"}),
         acd=dataclasses.replace(config.acd, file=str(ACD_TESTS / "acd-test.yaml"),
                                 store_url=f"sqlite:///{tmp_path}/acd.sqlite", record=False),
-        media=dataclasses.replace(config.media, prompts_dir=str(tmp_path / "prompts")))
+        media=dataclasses.replace(config.media, prompts_dir=str(tmp_path / "prompts")),
+        metrics=dataclasses.replace(config.metrics, port=0))
 
 
 class Running:
@@ -59,6 +61,7 @@ async def start(live_config):
         return running
 
     counters.clear()
+    failures.clear()
     yield starter
     for task in tasks:
         task.cancel()

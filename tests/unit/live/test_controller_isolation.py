@@ -137,3 +137,18 @@ async def test_given_an_event_failure_on_a_flow_that_swallows_the_cancel_when_it
     running.ari.emit({"type": "ChannelDtmfReceived", "channel": {"id": "swallow"}})  # no "digit": feeding it raises
     await running.until(lambda: running.record("swallow"), what="the call to end")
     assert running.controller._failures == {}, "the exception and its frames outlive the call"
+
+
+async def test_given_a_control_request_that_hits_a_bug_then_it_gets_500_and_the_engine_goes_on(start):
+    from aiohttp.test_utils import make_mocked_request
+
+    from ivr.live.acd.control import ControlApi
+    running = await start(acd=True)
+    api = next(s for s in running.controller.services if isinstance(s, ControlApi))
+
+    async def broken(request):
+        raise KeyError("a bug in a view")
+    response = await api._errors(make_mocked_request("GET", "/agents"), broken)
+    assert response.status == 500 and counters["control.failed"] == 1
+    running.ari.call("after", exten="100", caller="5550009")
+    await running.until(lambda: running.acd.router.waiting(), what="the next caller still queued")
