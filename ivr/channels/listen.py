@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 
 from aiohttp import web
 
-from ivr import log
+from ivr.live import http_guard
 
 
 class Listener(ABC):
@@ -24,17 +24,8 @@ class Listener(ABC):
         """The channel's routes."""
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None)
-        await self._runner.setup()
-        try:
-            await web.TCPSite(self._runner, self.host, self.port).start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
-            log.error(f"{self.name}.unavailable", reason=f"cannot listen on {self.host}:{self.port}: {exc.strerror} "
-                                                         f"(channels.{self.name}.port in the config)")
-            return
-        log.event(f"{self.name}.listening", host=self.host, port=self.port)
+        self._runner = await http_guard.listen(self.app(), self.host, self.port, self.name,
+                                               f"channels.{self.name}.port")
 
     async def stop(self) -> None:
         if self._runner:
