@@ -15,6 +15,9 @@ here keeps a second copy of what the ACD, the controller or `ivr.health` already
     ivr_event_loop_lag_max_seconds            the worst of the last minute
     ivr_ari_reconnects_total                  ARI event stream reconnections
     ivr_handler_failures_total{event}         contained failures by kind (`ivr.health.failed`)
+
+The last two count from the moment this controller was built: `ivr.health` counts for the whole
+process, which may run more than one controller in turn (the tests do).
 """
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ class EngineCollector:
 
     def __init__(self, controller: Controller, acd: AcdService | None, lag: LoopLag):
         self.controller, self.acd, self.lag = controller, acd, lag
+        self.reconnects_before = health.counters["ari.reconnects"]
+        self.failures_before = health.failures.copy()
 
     def collect(self):
         calls = GaugeMetricFamily("ivr_calls_active", "Calls the controller runs now")
@@ -53,10 +58,10 @@ class EngineCollector:
         worst.add_metric([], self.lag.max_s)
         yield worst
         reconnects = CounterMetricFamily("ivr_ari_reconnects", "ARI event stream reconnections")
-        reconnects.add_metric([], health.counters["ari.reconnects"])
+        reconnects.add_metric([], health.counters["ari.reconnects"] - self.reconnects_before)
         yield reconnects
         failures = CounterMetricFamily("ivr_handler_failures", "Contained failures, by kind", labels=["event"])
-        for event, count in sorted(health.failures.items()):
+        for event, count in sorted((health.failures - self.failures_before).items()):
             failures.add_metric([event], count)
         yield failures
 

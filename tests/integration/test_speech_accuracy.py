@@ -1,9 +1,14 @@
 """Live recognition matches direct recognition: every test utterance decoded straight from its
 WAV (the reference) and heard through a real call (SIPp -> Asterisk -> external media -> Vosk).
-Both are compared as the menu sees them: the option chosen, or none (invalid)."""
+Both are compared as the menu sees them: the option chosen, or none (invalid).
+
+Where speech starts within Vosk's 10 ms feature frames is up to the call (set-up time, when the
+snoop's first packet leaves Asterisk), and a borderline utterance decodes differently when it
+starts 2.5 ms later: measured, 17 of the 47 change their choice across the alignments inside one
+20 ms packet. So the reference is the set of choices over those alignments, and a live choice
+agrees when it is one of them; an utterance whose choice never changes must be heard exactly."""
 from __future__ import annotations
 
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from speech_support import DATA, KO_MODEL, MANIFEST, copy_flows, start_controller
@@ -15,7 +20,7 @@ from ivr.testing.audio_pcap import raw_audio, wav_to_pcap
 from ivr.testing.scripted_caller import caller_scenario
 
 PARALLEL_CALLS = 6
-REFERENCE_DECODES = 3  # the test model does not dither, so these agree; the vote stays as a guard
+ALIGNMENTS = range(0, 160, 20)  # speech delayed by 0 to 17.5 ms, in samples at 8 kHz
 MIN_AGREEMENT = 0.95
 SILENCE_BEFORE = bytes(2 * 8000 * 2)  # 2 s
 SILENCE_AFTER = bytes(2 * 8000 * 1)
@@ -27,15 +32,14 @@ def choice(transcript: str) -> str | None:
     return MANIFEST["grammar"][phrase] if phrase else None
 
 
-def reference(models: SpeechModels, wav_name: str) -> str | None:
-    """The menu's choice for the WAV decoded straight from the file, streamed as a call would: the
+def reference(models: SpeechModels, wav_name: str) -> set[str | None]:
+    """The menu's choices for the WAV decoded straight from the file, streamed as a call would: the
     caller is silent for a moment before speaking (the snoop sends silence meanwhile) and pauses
-    after. The test model's features are not dithered, so decodes repeat exactly; the reference
-    is still the most common choice of a few decodes."""
-    audio = SILENCE_BEFORE + raw_audio(DATA / wav_name) + SILENCE_AFTER
-    grammar = vosk_grammar(list(MANIFEST["grammar"]))
-    choices = [choice(decode(models.load("ko"), grammar, audio).text) for _ in range(REFERENCE_DECODES)]
-    return Counter(choices).most_common(1)[0][0]
+    after, the speech starting at each alignment within one packet. The test model's features are
+    not dithered, so each decode repeats exactly."""
+    speech, grammar = raw_audio(DATA / wav_name), vosk_grammar(list(MANIFEST["grammar"]))
+    return {choice(decode(models.load("ko"), grammar, SILENCE_BEFORE + bytes(2 * delay) + speech + SILENCE_AFTER).text)
+            for delay in ALIGNMENTS}
 
 
 def live_call(tmp_path, number: int, wav_name: str) -> None:
@@ -67,12 +71,14 @@ def test_given_the_test_utterances_when_heard_over_live_calls_then_they_match_th
         serve.stop()
 
     expected = [u["option"] for u in utterances]
-    agree = sum(ref == heard for ref, heard in zip(references, live)) / len(utterances)
-    reference_accuracy = sum(ref == want for ref, want in zip(references, expected)) / len(utterances)
+    agree = sum(heard in ref for ref, heard in zip(references, live)) / len(utterances)
+    stable = [(ref, heard) for ref, heard in zip(references, live) if len(ref) == 1]
+    reference_accuracy = sum(ref == {want} for ref, want in zip(references, expected)) / len(utterances)
     live_accuracy = sum(heard == want for heard, want in zip(live, expected)) / len(utterances)
-    print(f"\nutterances={len(utterances)} reference_accuracy={reference_accuracy:.3f} "
+    print(f"\nutterances={len(utterances)} alignment_stable={len(stable)} reference_accuracy={reference_accuracy:.3f} "
           f"live_accuracy={live_accuracy:.3f} live_matches_reference={agree:.3f}")
     for u, ref, heard in zip(utterances, references, live):
-        if ref != heard:
-            print(f"  {u['file']}: reference chose {ref}, live chose {heard}")
+        if heard not in ref:
+            print(f"  {u['file']}: reference chose {sorted(ref, key=str)}, live chose {heard}")
     assert agree >= MIN_AGREEMENT
+    assert all(heard in ref for ref, heard in stable)
