@@ -31,9 +31,13 @@ class ServeThread:
     def start(self, timeout: float = 10.0) -> "ServeThread":
         self._thread = threading.Thread(target=self._main, name="ivr-serve", daemon=True)
         self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError(f"the controller did not start: {self.error!r}")
-        self.call(self.controller.connected.wait, timeout)
+        try:
+            if not self._ready.wait(timeout):
+                raise RuntimeError(f"the controller did not start: {self.error!r}")
+            self.call(self.controller.connected.wait, timeout)
+        except BaseException:
+            self.stop()  # a controller left running would take the ARI app back from later tests
+            raise
         return self
 
     def _main(self) -> None:
@@ -60,11 +64,23 @@ class ServeThread:
         """Run a coroutine function on the controller's loop and return its result."""
         return asyncio.run_coroutine_threadsafe(fn(), self.loop).result(timeout)
 
-    def stop(self) -> None:
-        if self.loop and self._task and not self.loop.is_closed():
-            self.loop.call_soon_threadsafe(self._task.cancel)
-        if self._thread:
-            self._thread.join(10)
+    def stop(self, timeout: float = 20.0) -> None:
+        """Cancel the controller and wait for its thread to end. A cancellation lost before the
+        controller began to stop (Python 3.11's wait_for can swallow one) is sent again; a
+        controller that has not begun to stop by the deadline is an error, since it would
+        reconnect and take the ARI app from later tests. (One still stopping may go on: its
+        event stream is closed.)"""
+        deadline = time.monotonic() + timeout
+        while self._thread and self._thread.is_alive() and time.monotonic() < deadline:
+            if self.loop and self._task and not self.loop.is_closed() and not (
+                    self.controller and self.controller.stopping):
+                try:
+                    self.loop.call_soon_threadsafe(self._task.cancel)
+                except RuntimeError:  # the loop closed meanwhile
+                    pass
+            self._thread.join(1)
+        if self._thread and self._thread.is_alive() and not (self.controller and self.controller.stopping):
+            raise RuntimeError(f"the controller did not stop within {timeout:.0f} s")
 
     def wait_for_record(self, matches: Callable[[CallRecord], bool], timeout: float = 30.0) -> CallRecord:
         """Poll, with a deadline, for a finished call that matches."""
