@@ -75,7 +75,9 @@ class Handoff:
         self._queued: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
 
     async def enqueue(self, call: Call, request: QueueRequest) -> QueueResult:
-        """Keep the caller until the ACD is done with it (moves between queues included)."""
+        """Keep the caller until the ACD is done with it (moves between queues included). A queue
+        that records says so first (its consent prompt), before the caller is queued."""
+        await self.service.recorder.consent(call, request.queue)
         interaction = bounded(request, call, self._next_id(call), self.service.clock())
         return await self.serve(call, interaction, resumed=False)
 
