@@ -91,6 +91,7 @@ class Handoff:
         if resumed:  # after a restart: later interactions of this call must not reuse its ids
             _, tilde, count = interaction.id.rpartition("~")
             self._queued[call] = max(self._queued.get(call, 0), int(count) + 1 if tilde and count.isdigit() else 1)
+            service.recorder.consented(call)  # it was queued, so it heard any consent, before the restart
         try:
             decisions = service.router.interaction_arrived(interaction, service.clock())
         except AcdError as exc:

@@ -8,6 +8,8 @@ Consent (`recording: {policy: ..., consent: PROMPTS}`): a caller entering a queu
 (always or on-demand, recording on) hears the queue's consent prompt first, through the flows' prompt
 specs and TTS cache, and only then joins the queue: no agent can be offered, so no recording can
 start, before it has played to the end. A call hears it once (a second queue node does not repeat it).
+A call that never heard the consent of the queue it is bridged from (moved there on overflow from a
+queue without one) is not recorded: `acd.record_skipped` says so.
 
 Asterisk records the bridge (mixed, both sides) as `qa-<queue>-<time>-<call>.wav` in the shared
 recordings directory; with `acd.record_split` also each side alone (`...-caller.wav`, `...-agent.wav`:
@@ -93,13 +95,20 @@ class QaRecorder:
         for spec in specs:
             prompt = spec.render(call.language, lambda path: None)  # fixed text (acd.config refuses fields)
             await call.play(await prompt_media(prompt, call.language, self.service.tts, self.service.config))
-        self._consented.add(call)
+        self.consented(call)
         call.log("acd.consent_played", queue=queue_name)
+
+    def consented(self, call: Call) -> None:
+        """`call` has been told it may be recorded (here, or before a restart when it resumes)."""
+        self._consented.add(call)
 
     async def bridged(self, waiter: Waiter) -> None:
         """Caller and agent were just bridged: record now if the queue's policy says always."""
         if self.service.config.acd.record and self.policy(waiter) == "always":
-            await self.start(waiter)
+            try:
+                await self.start(waiter)
+            except RecordingRefused as exc:  # no consent heard (moved here on overflow): not recorded, said so
+                waiter.call.log("acd.record_skipped", interaction=waiter.interaction.id, reason=str(exc))
 
     def policy(self, waiter: Waiter) -> str:
         return self.service.router.queues[waiter.interaction.queue].recording
@@ -110,6 +119,8 @@ class QaRecorder:
             raise RecordingRefused(f"call {interaction.id} is already being recorded")
         if not self.service.config.acd.record or self.policy(waiter) == "never":
             raise RecordingRefused(f"queue {interaction.queue} does not record calls")
+        if interaction.queue in self.consents and waiter.call not in self._consented:
+            raise RecordingRefused(f"the caller has not heard queue {interaction.queue}'s consent prompt")
         now = self.service.clock()
         name = f"qa-{interaction.queue}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-" \
                f"{interaction.id.replace('.', '-').replace('~', '-')}"
