@@ -89,3 +89,39 @@ async def test_given_a_caller_moved_on_overflow_into_a_queue_whose_consent_it_ne
     await answered(running)
     assert not running.ari.sent("POST", r"^/channels/caller/play/"), "billing never records: no consent there"
     assert not running.ari.sent("POST", r"/record$"), "no recording without the consent being heard"
+
+
+async def test_given_the_caller_hangs_up_during_the_consent_then_it_never_joins_the_queue(
+        start, live_config, tmp_path):
+    running = await start(acd=True, config=recorded_config(live_config, tmp_path, "always"))
+    ari = running.ari
+    ari.playback_s = 30.0  # the consent is still playing when the caller goes
+    running.acd.agent_available("agent2", login=True)
+    ari.call("caller", exten="100", caller="5550003")
+    await running.until(lambda: ari.sent("POST", r"^/channels/caller/play/"), what="the consent playing")
+    ari.hang_up("caller")
+    await running.until(lambda: running.record("caller"), what="the call to end")
+    assert not ari.sent("POST", r"^/channels$") and not running.acd.router.waiting(), "never queued, no agent rung"
+
+
+class HeardCall:
+    """What the recorder needs of a call: its language, play and log (and to be weakly referenced)."""
+
+    language = "en"
+
+    def __init__(self):
+        self.played: list[str] = []
+
+    async def play(self, media: str, **_) -> None:
+        self.played.append(media)
+
+    def log(self, *_, **__) -> None:
+        pass
+
+
+async def test_given_a_call_queued_twice_then_it_hears_the_consent_once(start, live_config, tmp_path):
+    running = await start(acd=True, config=recorded_config(live_config, tmp_path, "always"))
+    call = HeardCall()
+    await running.acd.recorder.consent(call, "billing")
+    await running.acd.recorder.consent(call, "billing")  # a second queue node of the same call
+    assert len(call.played) == 2 and call.played[1] == "sound:beep", "the say and the play, once"
