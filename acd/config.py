@@ -23,10 +23,24 @@ QUEUE_KEYS = ("strategy", "ring_timeout", "wrap_up", "max_wait", "overflow", "an
               "music_on_hold", "expansion", "initial_aht", "service_level", "recording")
 SERVICE_LEVEL_KEYS = ("target", "within")
 RECORDING_POLICIES = ("always", "never", "on-demand")
+RECORDING_KEYS = ("policy", "consent")
 STEP_KEYS = ("after", "lower_levels_by", "fallback_languages", "any_agent")
 ANNOUNCEMENT_KEYS = ("position", "estimated_wait", "every")
 OVERFLOW_KEYS = ("queue", "node")
 AGENT_KEYS = ("id", "name", "endpoint", "queues", "skills", "languages", "fallback_languages", "capacity")
+
+
+@dataclass(frozen=True)
+class ConfigWarning:
+    """`file:line: key.path: message`, as errors read, for a setting that loads but needs a look."""
+
+    source: str
+    line: int | None
+    message: str  # `key.path: what`
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}" if self.line is not None else \
+            f"{self.source}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,7 @@ class AcdConfig:
     skills: tuple[str, ...]
     pause_reasons: tuple[str, ...]
     source: str
+    warnings: tuple[ConfigWarning, ...] = ()  # valid, but likely not what was meant
 
     def check_pause_reason(self, reason: str) -> None:
         """Pause reasons are the configured ones plus the ACD's own (`no-answer`, ...)."""
@@ -84,14 +99,16 @@ class ConfigReader:
 
     def __init__(self, source: str, root: yaml.Node | None):
         self.source, self.root = source, root
+        self.warnings: list[ConfigWarning] = []
 
     def fail(self, path: tuple, message: str) -> AcdConfigError:
-        where = self.source
-        line = self._line(path)
-        if line is not None:
-            where += f":{line}"
-        key_path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
-        return AcdConfigError(f"{where}: {key_path}: {message}" if key_path else f"{where}: {message}")
+        return AcdConfigError(self.where(path, message))
+
+    def warn(self, path: tuple, message: str) -> None:
+        self.warnings.append(ConfigWarning(self.source, self._line(path), _keyed(path, message)))
+
+    def where(self, path: tuple, message: str) -> str:
+        return str(ConfigWarning(self.source, self._line(path), _keyed(path, message)))
 
     def _line(self, path: tuple) -> int | None:
         node, line = self.root, None
@@ -176,7 +193,7 @@ class ConfigReader:
             if agent.id in seen:
                 raise self.fail(("agents", index, "id"), f"agent {agent.id} is defined twice")
             seen.add(agent.id)
-        return AcdConfig(queues, agents, skills, pause_reasons, self.source)
+        return AcdConfig(queues, agents, skills, pause_reasons, self.source, tuple(self.warnings))
 
     def queue(self, path: tuple, name: str, raw: Any) -> Queue:
         raw = self.mapping(path, raw, QUEUE_KEYS)
@@ -197,10 +214,7 @@ class ConfigReader:
         sl_target = self.number(path + ("service_level", "target"), service_level.get("target", 80), minimum=1)
         if sl_target > 100:
             raise self.fail(path + ("service_level", "target"), f"a percentage is at most 100, got {sl_target}")
-        recording = raw.get("recording", "always")
-        if recording not in RECORDING_POLICIES:
-            raise self.fail(path + ("recording",), f"unknown recording policy {_show(recording)} "
-                                                   f"(known: {', '.join(RECORDING_POLICIES)})")
+        recording, consent = self.recording(path + ("recording",), raw.get("recording", "always"))
         return Queue(
             name=name,
             strategy=strategy,
@@ -219,7 +233,28 @@ class ConfigReader:
             sl_target=sl_target,
             sl_within_s=self.number(path + ("service_level", "within"), service_level.get("within", 20), minimum=1),
             recording=recording,
+            consent=consent,
         )
+
+    def recording(self, path: tuple, raw: Any) -> tuple[str, Any]:
+        """`recording: POLICY`, or `recording: {policy: POLICY, consent: PROMPTS}`: the consent
+        prompt the caller hears on entering the queue, before any recording can start, written as
+        flow prompts are (text, {say: ...}, {play: ...} or a list; the flow engine's prompt specs
+        check and play it: `ivr.flows.prompt_specs.fixed_prompts`). A queue that records always
+        without one gets a warning, not an error: older configs keep working."""
+        settings = self.mapping(path, raw, RECORDING_KEYS) if isinstance(raw, dict) else {"policy": raw}
+        policy = settings.get("policy", "always")
+        where = path + ("policy",) if isinstance(raw, dict) else path
+        if policy not in RECORDING_POLICIES:
+            raise self.fail(where, f"unknown recording policy {_show(policy)} (known: {', '.join(RECORDING_POLICIES)})")
+        consent = settings.get("consent")
+        if "consent" in settings and (not consent or not isinstance(consent, (str, dict, list))):
+            raise self.fail(path + ("consent",), f"expected text, {{say: ...}}, {{play: ...}} or a list of them, "
+                                                 f"got {_show(consent)}")
+        if policy == "always" and not consent:
+            self.warn(where, f"queue {path[-2]} records every call but plays no consent prompt "
+                             "(add recording: {policy: always, consent: {say: ...}})")
+        return policy, consent
 
     def overflow_targets(self, queues: dict[str, Queue], raw_queues: dict) -> dict[str, Queue]:
         """`overflow: NAME` moves the caller to queue NAME when there is one, else to node NAME of
@@ -313,6 +348,11 @@ class ConfigReader:
                      endpoint=self.text(path + ("endpoint",), raw.get("endpoint", agent_id)),
                      skills=skills, languages=languages, fallback_languages=fallback,
                      queues=member_of, capacity=capacity)
+
+
+def _keyed(path: tuple, message: str) -> str:
+    key_path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+    return f"{key_path}: {message}" if key_path else message
 
 
 def _show(value: Any) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from .errors import IllegalTransition, InvalidInteraction
 
@@ -142,6 +143,9 @@ class Queue:
     sl_target: float = 80.0  # service-level goal: this percentage of calls answered...
     sl_within_s: float = 20.0  # ...within this many seconds of waiting (80/20)
     recording: str = "always"  # QA recording of answered calls: always | never | on-demand (the agent starts it)
+    # The consent prompt a recorded queue plays to callers entering it, as written in acd.yaml (flow
+    # prompt syntax); `ivr.flows.prompt_specs.fixed_prompts` checks it, the live ACD plays it.
+    consent: Any = None
 
 
 @dataclass(frozen=True)

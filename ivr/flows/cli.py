@@ -17,7 +17,7 @@ from ivr.errors import FlowError
 
 from ..config import Config
 from .flowtests import run_all
-from .loader import LoadResult, load_flows, read_queue_names, read_queue_overflows
+from .loader import LoadResult, load_flows, read_acd_warnings, read_queue_names, read_queue_overflows
 from .port import HttpResult
 from .runner import ERROR, FlowRunner
 from .schedule import SCHEDULES_FILE_SCHEMA
@@ -47,6 +47,10 @@ def check(paths: tuple[str, ...], acd_path: str | None, sounds_dir: str | None) 
     """Validate flow files or directories (default: the service config's flows.dir); print every
     problem as file:line:col."""
     result = _load(paths, acd_path, sounds_dir)
+    try:
+        result.problems.extend(read_acd_warnings(acd_path or _default_acd_path()))
+    except FlowError as exc:
+        raise click.ClickException(str(exc)) from None
     for problem in result.problems:
         click.echo(str(problem))
     mine = [flow for flow in result.flows.values() if flow.file in result.files]

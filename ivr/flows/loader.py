@@ -29,7 +29,7 @@ from .languages import DEFAULT_LANGUAGE, matching_language
 from .model import Flow, FlowSet, Reference
 from .nodes.queue import Queue as QueueNode
 from .problems import ERROR, WARNING, Problem
-from .prompt_specs import SOUND_FILE_EXTENSIONS, is_sound_file, is_unplayable_audio
+from .prompt_specs import SOUND_FILE_EXTENSIONS, config_prompts, is_sound_file, is_unplayable_audio
 from .schedule import SCHEDULES_FILE, parse_schedules
 from .schema import validate
 from .source import read_yaml
@@ -136,6 +136,23 @@ def read_queue_overflows(path: str | Path) -> dict[str, str] | None:
         return acd_config.overflow_nodes(acd_config.load(path).queues)
     except AcdConfigError as exc:
         raise FlowError(str(exc), "flow.bad-acd-config") from None
+
+
+def read_acd_warnings(path: str | Path) -> list[Problem]:
+    """acd.yaml's warnings (a queue that records always without a consent prompt) as problems, for
+    `ivr flows check`; none when the file is absent. Raises FlowError for a consent prompt the
+    live ACD could not play."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    try:
+        acd = acd_config.load(path)
+    except AcdConfigError as exc:
+        raise FlowError(str(exc), "flow.bad-acd-config") from None
+    config_prompts(acd.queues, acd.source)  # a consent prompt the live ACD could not play is an error
+    warnings = acd.warnings
+    return [Problem(warning.source, warning.line or 1, 1, WARNING, "acd.no-consent", warning.message)
+            for warning in warnings]
 
 
 def read_queue_names(path: str | Path) -> set[str] | None:

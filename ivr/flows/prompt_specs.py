@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator
+
 from ivr.errors import FlowError
 
 from .expr import Lookup
@@ -23,7 +25,7 @@ from .languages import base_language, is_known_language
 from .model import Reference
 from .port import Prompt
 from .source import Path_
-from .template import check_template, render
+from .template import check_template, has_fields, render
 
 SOUND_FILE_EXTENSIONS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".sln16", ".g722")
 UNPLAYABLE_AUDIO = (".mp3", ".g729", ".ogg", ".oga", ".opus", ".flac", ".m4a", ".aac", ".wma")
@@ -113,3 +115,33 @@ def parse_prompts(raw: Any, path: Path_) -> list[PromptSpec]:
         else:
             specs.append(PromptSpec(play=item["play"], path=item_path + ("play",)))
     return specs
+
+
+def fixed_prompts(raw: Any, path: Path_) -> list[PromptSpec]:
+    """Prompts written outside a flow (acd.yaml's consent): the same syntax, fixed text only (no
+    call variables reach them), playable sounds. Raises FlowError saying what is wrong."""
+    if not Draft202012Validator(PROMPTS_SCHEMA).is_valid(raw):
+        raise FlowError(f"expected text, {{say: ...}}, {{play: ...}} or a list of them, got {raw!r}",
+                        "flow.bad-prompt")
+    specs = parse_prompts(raw, path)
+    for spec in specs:
+        if spec.play is not None and is_unplayable_audio(spec.play):
+            raise FlowError(f"Asterisk cannot play {spec.play} (use {', '.join(SOUND_FILE_EXTENSIONS)} or a sound "
+                            "name)", "flow.unplayable-sound")
+        if any(has_fields(text) for text in (spec.say or {}).values()):
+            raise FlowError("fixed text only here: no {variables}", "flow.bad-template")
+    return specs
+
+
+def config_prompts(queues: dict, source: str) -> dict[str, list[PromptSpec]]:
+    """Queue name -> its consent prompt specs (queues with one), from an `acd.config` load.
+    Raises FlowError as `source: queues.NAME.recording.consent: what is wrong`."""
+    found = {}
+    for name, queue in queues.items():
+        if queue.consent:
+            path = ("queues", name, "recording", "consent")
+            try:
+                found[name] = fixed_prompts(queue.consent, path)
+            except FlowError as exc:
+                raise FlowError(f"{source}: {'.'.join(map(str, path))}: {exc}", exc.code) from None
+    return found

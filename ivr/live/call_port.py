@@ -58,6 +58,18 @@ class TransferReturns:
         return entry[1] if entry else None
 
 
+async def prompt_media(prompt: Prompt, language: str, tts: Tts, config: Config) -> str:
+    """The ARI media URI of one prompt: `say` text rendered by TTS (cached), a `play` sound name,
+    or a sound file beside the flows as Asterisk sees that directory."""
+    if prompt.say is not None:
+        return await tts.media(prompt.say, language)
+    sound = prompt.play or ""
+    if is_sound_file(sound):
+        stem = PurePosixPath(sound).with_suffix("")
+        return f"sound:{config.media.pbx_flows_dir.rstrip('/')}/{stem}"
+    return f"sound:{sound}"
+
+
 class QueueHandoff(Protocol):
     """Where the flow's `queue` node hands a caller: the ACD plugs in here."""
 
@@ -99,13 +111,7 @@ class LiveCallPort:
 
     async def media(self, prompt: Prompt) -> str:
         """The ARI media URI of one prompt."""
-        if prompt.say is not None:
-            return await self.tts.media(prompt.say, self.language)
-        sound = prompt.play or ""
-        if is_sound_file(sound):  # a file shipped beside the flows, as Asterisk sees that directory
-            stem = PurePosixPath(sound).with_suffix("")
-            return f"sound:{self.config.media.pbx_flows_dir.rstrip('/')}/{stem}"
-        return f"sound:{sound}"
+        return await prompt_media(prompt, self.language if prompt.say is not None else "", self.tts, self.config)
 
     async def prompt(self, prompts: list[Prompt], *, interruptible: bool) -> str | None:
         for prompt in prompts:

@@ -75,7 +75,9 @@ class Handoff:
         self._queued: weakref.WeakKeyDictionary[Call, int] = weakref.WeakKeyDictionary()
 
     async def enqueue(self, call: Call, request: QueueRequest) -> QueueResult:
-        """Keep the caller until the ACD is done with it (moves between queues included)."""
+        """Keep the caller until the ACD is done with it (moves between queues included). A queue
+        that records says so first (its consent prompt), before the caller is queued."""
+        await self.service.recorder.consent(call, request.queue)
         interaction = bounded(request, call, self._next_id(call), self.service.clock())
         return await self.serve(call, interaction, resumed=False)
 
@@ -89,6 +91,7 @@ class Handoff:
         if resumed:  # after a restart: later interactions of this call must not reuse its ids
             _, tilde, count = interaction.id.rpartition("~")
             self._queued[call] = max(self._queued.get(call, 0), int(count) + 1 if tilde and count.isdigit() else 1)
+            service.recorder.consented(call)  # it was queued, so it heard any consent, before the restart
         try:
             decisions = service.router.interaction_arrived(interaction, service.clock())
         except AcdError as exc:

@@ -3,7 +3,13 @@
 Policy per queue (`recording:` in acd.yaml): `always` records from the moment caller and agent are
 bridged; `never` does not; `on-demand` waits for the agent (`*7` on the phone during the call, or
 `ivr calls record start CALL`). `acd.record: false` in ivr.yaml turns QA recording off everywhere.
-A flow that must ask for consent says so before its `queue` node.
+
+Consent (`recording: {policy: ..., consent: PROMPTS}`): a caller entering a queue that may record
+(always or on-demand, recording on) hears the queue's consent prompt first, through the flows' prompt
+specs and TTS cache, and only then joins the queue: no agent can be offered, so no recording can
+start, before it has played to the end. A call hears it once (a second queue node does not repeat it).
+A call that never heard the consent of the queue it is bridged from (moved there on overflow from a
+queue without one) is not recorded: `acd.record_skipped` says so.
 
 Asterisk records the bridge (mixed, both sides) as `qa-<queue>-<time>-<call>.wav` in the shared
 recordings directory; with `acd.record_split` also each side alone (`...-caller.wav`, `...-agent.wav`:
@@ -22,13 +28,18 @@ import hashlib
 import time
 import uuid
 import wave
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from acd import qa_store
+from acd.errors import AcdConfigError
 from ivr import log
-from ivr.errors import AriError, RecordingRefused
+from ivr.errors import AriError, FlowError, RecordingRefused
+from ivr.flows.prompt_specs import config_prompts
+from ivr.live.call import Call
+from ivr.live.call_port import prompt_media
 from ivr.pbx.ari import Event
 
 if TYPE_CHECKING:
@@ -64,16 +75,40 @@ class QaRecorder:
         self._sides: dict[str, list[QaRecording]] = {}  # its per-side recordings (acd.record_split)
         self._by_name: dict[str, QaRecording] = {}
         self._keys: dict[str, str] = {}  # agent channel -> the key before, for `*7`..`*9`
+        self._consented: weakref.WeakSet[Call] = weakref.WeakSet()  # calls that heard a consent prompt
+        try:
+            self.consents = config_prompts(service.acd.queues, service.acd.source)  # queue -> its consent prompt
+        except FlowError as exc:
+            raise AcdConfigError(str(exc)) from None
         qa_store.ensure_tables(service.store)
         service.controller.listeners.append(self.on_event)
         service.controller.passive_prefixes.append(SNOOP_PREFIX)
 
-    # -- start, pause, resume --------------------------------------------------------------
+    # -- consent, start, pause, resume -------------------------------------------------------
+
+    async def consent(self, call: Call, queue_name: str) -> None:
+        """Before the caller joins `queue_name`: its consent prompt, to the end, when it may record."""
+        queue, specs = self.service.router.queues.get(queue_name), self.consents.get(queue_name)
+        if (queue is None or not specs or queue.recording == "never" or not self.service.config.acd.record
+                or call in self._consented):
+            return
+        for spec in specs:
+            prompt = spec.render(call.language, lambda path: None)  # fixed text (acd.config refuses fields)
+            await call.play(await prompt_media(prompt, call.language, self.service.tts, self.service.config))
+        self.consented(call)
+        call.log("acd.consent_played", queue=queue_name)
+
+    def consented(self, call: Call) -> None:
+        """`call` has been told it may be recorded (here, or before a restart when it resumes)."""
+        self._consented.add(call)
 
     async def bridged(self, waiter: Waiter) -> None:
         """Caller and agent were just bridged: record now if the queue's policy says always."""
         if self.service.config.acd.record and self.policy(waiter) == "always":
-            await self.start(waiter)
+            try:
+                await self.start(waiter)
+            except RecordingRefused as exc:  # no consent heard (moved here on overflow): not recorded, said so
+                waiter.call.log("acd.record_skipped", interaction=waiter.interaction.id, reason=str(exc))
 
     def policy(self, waiter: Waiter) -> str:
         return self.service.router.queues[waiter.interaction.queue].recording
@@ -84,6 +119,8 @@ class QaRecorder:
             raise RecordingRefused(f"call {interaction.id} is already being recorded")
         if not self.service.config.acd.record or self.policy(waiter) == "never":
             raise RecordingRefused(f"queue {interaction.queue} does not record calls")
+        if interaction.queue in self.consents and waiter.call not in self._consented:
+            raise RecordingRefused(f"the caller has not heard queue {interaction.queue}'s consent prompt")
         now = self.service.clock()
         name = f"qa-{interaction.queue}-{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-" \
                f"{interaction.id.replace('.', '-').replace('~', '-')}"

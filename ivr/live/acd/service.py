@@ -53,6 +53,8 @@ class AcdService:
     def __init__(self, config: Config, controller, tts: Tts, *, clock: Callable[[], float] = time.time):
         self.config, self.controller, self.tts, self.clock = config, controller, tts, clock
         self.acd = acd_config.load(config.acd.file)
+        for warning in self.acd.warnings:  # e.g. a queue that records always without a consent prompt
+            log.warning("acd.config_warning", problem=str(warning))
         self.store = Store(config.acd.store_url)
         self.journal = StoreJournal(self.store)
         self.router = Router(self.acd.queues.values(), self.store.restore_agents(self.acd.agents))

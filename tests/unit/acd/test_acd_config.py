@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,66 @@ def test_given_an_unknown_recording_policy_when_loaded_then_the_queue_key_is_nam
     path.write_text("queues:\n  billing: {recording: sometimes}\nagents: []\n")
     with pytest.raises(AcdError, match=r"recording.*unknown recording policy 'sometimes'.*on-demand"):
         acd_config.load(path)
+
+
+def test_given_recording_with_a_consent_prompt_then_policy_and_prompt_are_read_and_the_short_form_still_works():
+    from acd import config as acd_config
+    loaded = acd_config.parse(
+        "queues:\n"
+        "  billing: {recording: {policy: on-demand, consent: {say: {en: Recorded., fr: Enregistré.}}}}\n"
+        "  support: {recording: never}\n"
+        "  sales:\n    recording: {consent: [{play: sounds/consent.wav}]}\n", "acd.yaml")
+    billing, support, sales = loaded.queues.values()
+    assert (billing.recording, billing.consent) == ("on-demand", {"say": {"en": "Recorded.", "fr": "Enregistré."}})
+    assert (support.recording, support.consent) == ("never", None)
+    assert (sales.recording, sales.consent) == ("always", [{"play": "sounds/consent.wav"}]), "policy defaults to always"
+    assert loaded.warnings == ()
+
+
+def test_given_a_queue_that_records_always_without_consent_then_a_warning_names_file_line_and_queue():
+    from acd import config as acd_config
+    loaded = acd_config.parse("queues:\n  billing: {recording: always}\n  support: {}\n"
+                              "  sales: {recording: never}\n", "acd.yaml")
+    assert [str(w) for w in loaded.warnings] == [
+        "acd.yaml:2: queues.billing.recording: queue billing records every call but plays no consent prompt "
+        "(add recording: {policy: always, consent: {say: ...}})",
+        "acd.yaml:3: queues.support.recording: queue support records every call but plays no consent prompt "
+        "(add recording: {policy: always, consent: {say: ...}})",
+    ], "the default policy is always: it warns too; never does not"
+
+
+@pytest.mark.parametrize("recording, message", [
+    ("{policy: sometimes}", r"acd.yaml:2: queues.billing.recording.policy: unknown recording policy 'sometimes'"),
+    ("{policy: always, consent: 3}", r"acd.yaml:2: queues.billing.recording.consent: expected text"),
+    ("{policy: always, consent: \"\"}", r"queues.billing.recording.consent: expected text"),
+    ("{policy: always, when: now}", r"queues.billing.recording.when: unknown key \(known: policy, consent\)"),
+])
+def test_given_a_bad_recording_mapping_then_one_line_names_the_key(recording, message):
+    from acd import config as acd_config
+    from acd.errors import AcdConfigError
+    with pytest.raises(AcdConfigError, match=message):
+        acd_config.parse(f"queues:\n  billing: {{recording: {recording}}}\n", "acd.yaml")
+
+
+@pytest.mark.parametrize("consent, message", [
+    ("{say: 'Hello {caller}'}", "fixed text only here: no {variables}"),
+    ("{play: sounds/consent.mp3}", "Asterisk cannot play sounds/consent.mp3"),
+    ("{say: {xx: hi}}", "unknown language code 'xx'"),
+    ("{sing: hi}", "expected text, {say: ...}, {play: ...} or a list of them"),
+])
+def test_given_a_consent_prompt_the_live_acd_could_not_play_then_prompt_specs_refuse_it(consent, message):
+    from acd import config as acd_config
+    from ivr.errors import FlowError
+    from ivr.flows.prompt_specs import config_prompts
+    loaded = acd_config.parse(f"queues:\n  billing: {{recording: {{policy: always, consent: {consent}}}}}\n", "acd.yaml")
+    with pytest.raises(FlowError, match=re.escape(f"acd.yaml: queues.billing.recording.consent: {message}")):
+        config_prompts(loaded.queues, loaded.source)
+
+
+def test_given_the_shipped_acd_yaml_then_every_queue_that_records_always_has_a_consent_prompt():
+    from acd import config as acd_config
+    from ivr.flows.prompt_specs import config_prompts
+    loaded = acd_config.load(ROOT / "acd.yaml")
+    always = {name for name, queue in loaded.queues.items() if queue.recording == "always"}
+    assert always and loaded.warnings == ()
+    assert set(config_prompts(loaded.queues, loaded.source)) >= always

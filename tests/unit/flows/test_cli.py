@@ -244,3 +244,26 @@ def test_given_an_empty_prompt_list_when_checked_then_it_says_a_prompt_is_needed
                              "  bye: {hangup: true}\n")
     result = invoke("check", str(flow_dir.root))
     assert f"{flow_dir.root}/p.yaml:4:20: error: prompt: needs at least one prompt" in result.output
+
+
+def test_given_an_acd_queue_that_records_always_without_consent_when_checked_then_a_warning_not_an_error(
+        tmp_path, flow_dir):
+    acd = tmp_path / "acd.yaml"
+    acd.write_text("queues:\n  billing: {recording: always}\n  support: {recording: never}\n")
+    flow_dir.write("q.yaml", "start: q\nnodes:\n  q: {queue: billing}\n")
+    result = invoke("check", str(flow_dir.root), "--acd", str(acd))
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == [
+        f"{acd}:2:1: warning: queues.billing.recording: queue billing records every call but plays no consent "
+        "prompt (add recording: {policy: always, consent: {say: ...}})",
+        "ok: 1 flow, 1 node, 1 warning",
+    ]
+
+
+def test_given_an_acd_consent_prompt_that_cannot_play_when_checked_then_one_clear_error(tmp_path, flow_dir):
+    acd = tmp_path / "acd.yaml"
+    acd.write_text("queues:\n  billing: {recording: {policy: always, consent: {play: consent.mp3}}}\n")
+    flow_dir.write("q.yaml", "start: q\nnodes:\n  q: {queue: billing}\n")
+    result = CliRunner().invoke(flows, ["check", str(flow_dir.root), "--acd", str(acd)])
+    assert result.exit_code == 1
+    assert "queues.billing.recording.consent: Asterisk cannot play consent.mp3" in result.output
