@@ -27,6 +27,7 @@ OFFER_ARG = "acd-offer"
 CHANNEL_PREFIX = "acd-offer-"
 RETRY_PAUSE_S = 2.0  # after an offer Asterisk did not answer, before the agent can be offered again
 RECONNECT_WAIT_S = 30.0  # ... and, while the controller is cut off from Asterisk, at most this longer
+RING_BACKSTOP_S = 3.0  # past the ring time, an offer with no hang-up event from Asterisk is given up
 BRIDGE_PREFIX = "acd-"  # + the interaction id: the caller-agent bridge
 # Q.850 causes of an offer that never rang out: the phone said busy, or could not be reached
 # (20 subscriber absent: not registered; 1, 3, 27, 38: no such number, no route, out of order, network).
@@ -107,7 +108,8 @@ class Offers:
             return
         if offer.ringing:
             # Asterisk gives up after `timeout` itself; this is the backstop should its event go missing.
-            offer.timer = asyncio.get_running_loop().call_later(queue.ring_timeout_s + 3, self._ring_expired, offer)
+            offer.timer = asyncio.get_running_loop().call_later(queue.ring_timeout_s + RING_BACKSTOP_S,
+                                                                self._ring_expired, offer)
 
     async def _asterisk_back(self) -> None:
         """A short pause, then until the event stream is up again (at most RECONNECT_WAIT_S)."""

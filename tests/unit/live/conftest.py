@@ -26,7 +26,10 @@ def live_config(tmp_path):
         acd=dataclasses.replace(config.acd, file=str(ACD_TESTS / "acd-test.yaml"),
                                 store_url=f"sqlite:///{tmp_path}/acd.sqlite", record=False),
         media=dataclasses.replace(config.media, prompts_dir=str(tmp_path / "prompts")),
-        metrics=dataclasses.replace(config.metrics, port=0))
+        metrics=dataclasses.replace(config.metrics, port=0),
+        # No fixed port: an `ivr serve` beside the tests keeps 8090 and 8099 (0: any free port, lookup off).
+        control=dataclasses.replace(config.control, port=0, token_file=str(tmp_path / "control.token")),
+        lookup=dataclasses.replace(config.lookup, port=0))
 
 
 class Running:

@@ -63,7 +63,10 @@ async def test_given_an_offer_answered_then_hung_up_then_the_agent_wraps_up_and_
 
 async def test_given_a_ticker_that_raises_then_it_is_restarted_and_time_goes_on(start):
     running = await start(acd=True)
-    router = running.acd.router
+    ari, router = running.ari, running.acd.router
+    ari.call("holding", exten="100", caller="5550004")
+    await running.until(lambda: router.waiting(), what="the caller queued")
+    states_before = {agent_id: agent.state for agent_id, agent in router.agents.items()}
     real_tick, calls = router.tick, []
 
     def tick(now):
@@ -74,6 +77,13 @@ async def test_given_a_ticker_that_raises_then_it_is_restarted_and_time_goes_on(
     router.tick = tick
     await running.until(lambda: len(calls) >= 3, what="ticks after the failure")
     assert counters["acd.loop_failed"] == 1
+    assert [i.id for i in router.waiting()] == ["holding"] and running.record("holding") is None
+    assert "holding" in running.controller.calls and not counters["call.failed"]
+    assert {agent_id: agent.state for agent_id, agent in router.agents.items()} == states_before
+    running.acd.agent_available("agent2", login=True)  # the engine still routes: the caller is offered
+    offer = (await running.until(lambda: originates(ari), what="the offer"))[0]
+    assert offer["appArgs"] == f"{OFFER_ARG},holding"
+    assert router.agents["agent2"].state is AgentState.RINGING
 
 
 async def test_given_a_caller_id_longer_than_the_store_keeps_then_the_caller_is_queued_and_stored(start):
