@@ -122,7 +122,7 @@ def serving_acd(config, pbx_state, store_dir: Path, *, acd_file: Path, flows_dir
     finally:
         for phone in acd.phones:
             phone.stop()
-        thread.stop()
+        acd.thread.stop()  # the one running now: a test may have restarted the controller
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from ivr.errors import SipRefused
 from ivr.testing import sipp
 from ivr.testing.agent_phone import AgentPhone
 from ivr.testing.refused_call import final_status
+from ivr.testing.channel_config import with_channels
 from ivr.testing.serve_thread import ServeThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,9 @@ def free_tcp_port() -> int:
 
 @pytest.fixture
 def guarded(config, pbx, pbx_state, tmp_path):
-    """`ivr serve` with the ACD and its control API (token in tmp_path), on the shipped flows."""
+    """`ivr serve` with the ACD, its control API (token in tmp_path) and the email, chat and SMS
+    listeners (free ports), on the shipped flows."""
+    config = with_channels(config, email={"attachments_dir": str(tmp_path / "attachments")}, chat={}, sms={})
     config = dataclasses.replace(
         config, acd=dataclasses.replace(config.acd, store_url=f"sqlite:///{tmp_path}/acd.sqlite"),
         control=dataclasses.replace(config.control, port=free_tcp_port(), token_file=str(tmp_path / "token")),
@@ -86,6 +89,8 @@ def test_given_pbx_and_serve_during_a_call_when_the_socket_table_is_read_then_no
     assert rtp and all(address == "127.0.0.1" for _, address, _ in rtp)  # the call's media, on sip.host
     assert ("tcp", "127.0.0.1", guarded.config.control.port) in controller
     assert ("tcp", "127.0.0.1", guarded.config.metrics.port) in controller
+    for media in ("email", "chat", "sms"):  # every HTTP and SMTP surface of the channels
+        assert ("tcp", "127.0.0.1", getattr(guarded.config.channels, media).port) in controller, media
     assert {("udp", "127.0.0.1", config.sip.port), ("tcp", "127.0.0.1", config.ami.port),
             ("tcp", "127.0.0.1", config.ari.port)} <= set(asterisk)
     wildcard = [s for s in asterisk + controller if ipaddress.ip_address(s[1]).is_unspecified]
