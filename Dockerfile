@@ -4,9 +4,8 @@
 #              -v ivr-state:/var/lib/ivr -v ivr-recordings:/var/spool/asterisk/recording ivr-acd
 # Everything binds to 127.0.0.1 unless the config says otherwise (IVR_SIP_HOST=<this host's address> to
 # take calls from other machines; keep ARI and AMI on loopback). No working password ships in the image:
-# pass IVR_ARI_PASSWORD, IVR_AMI_PASSWORD, IVR_AGENTS_<ID>_PASSWORD, IVR_SUPERVISORS_<ID>_PASSWORD,
-# IVR_CHANNELS_SMS_SECRET, or the first start generates them into /var/lib/ivr/secrets/credentials.env
-# (0600; python -m ivr.first_start). See docs/security.md.
+# pass IVR_ARI_PASSWORD, IVR_AMI_PASSWORD, IVR_AGENTS_<ID>_PASSWORD, or the first start generates them
+# into /var/lib/ivr/secrets/credentials.env (0600). See docs/security.md.
 # Pinned: a dated Debian unstable snapshot (Asterisk 22 is only in unstable); move the date on purpose.
 FROM debian:sid-20251208-slim
 
@@ -27,7 +26,6 @@ COPY asterisk-config asterisk-config
 COPY flows flows
 COPY ivr.yaml acd.yaml /etc/ivr/
 COPY docker/entrypoint.sh /usr/local/bin/ivr-entrypoint
-COPY docker/secrets.sh /usr/local/bin/ivr-secrets
 
 # Asterisk and the controller share one filesystem here: each side sees the same paths.
 ENV IVR_CONFIG=/etc/ivr/ivr.yaml \

@@ -15,7 +15,6 @@ All writes go through `Store.write()`, one transaction: everything in it lands, 
 """
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,6 @@ from typing import Iterable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import file_modes
 from .errors import AcdError, UnknownInteraction
 from .model import Agent, AgentState, Interaction, Media, StateChange
 
@@ -85,18 +83,6 @@ explanations = sa.Table(
 )
 
 
-def _private_sqlite_file(path: Path) -> None:
-    """The store holds callers' numbers: its file is 0600 (SQLite gives its journal the same mode),
-    its new directories 0750, whatever the umask. Only the controller opens it."""
-    file_modes.make_dirs(path.parent)
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_modes.PRIVATE_FILE))
-        os.chmod(path, file_modes.PRIVATE_FILE)
-    except FileExistsError:
-        if path.stat().st_mode & 0o007:  # an older file others can read: no longer
-            file_modes.restrict(path, file_modes.PRIVATE_FILE)
-
-
 class StoreError(AcdError):
     code = "acd.store.error"
 
@@ -141,7 +127,7 @@ class Store:
 
     def __init__(self, url: str = DEFAULT_URL):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            _private_sqlite_file(Path(url.removeprefix("sqlite:///")))
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
             self.engine: Engine = sa.create_engine(url, pool_pre_ping=True)  # a restarted PostgreSQL leaves dead pooled connections
             metadata.create_all(self.engine)

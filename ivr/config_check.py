@@ -232,24 +232,19 @@ def refuse_shipped_passwords(config: Config) -> None:
     if not exposed:
         return
     shipped = _shipped_passwords()
-    for key, value, variable in secret_settings(config):
+    secrets = {"ari.password": config.ari.password, "ami.password": config.ami.password,
+               **{f"agents[{i}].password": a.password for i, a in enumerate(config.agents)},
+               "channels.sms.secret": config.channels.sms.secret,
+               **{f"supervisors[{i}].password": s.password for i, s in enumerate(config.supervisors)}}
+    variables = ["IVR_ARI_PASSWORD", "IVR_AMI_PASSWORD", *(agent_password_variable(a.id) for a in config.agents),
+                 "IVR_CHANNELS_SMS_SECRET", *(supervisor_password_variable(s.id) for s in config.supervisors)]
+    for (key, value), variable in zip(secrets.items(), variables):
         if value.endswith(DEV_MARK) or value in shipped:
             bound, host = exposed[0]
             where = config.overrides.get(key)
             source = f"environment {where}" if where else config.source
             raise ConfigError(f"{source}: {key}: is a shipped development default and {bound} = {host} listens "
                               f"beyond loopback; set a password of your own ({variable})")
-
-
-def secret_settings(config: Config) -> list[tuple[str, str, str]]:
-    """(key, value, environment variable) of every password and secret: what a shipped default may not be,
-    and what the Docker image generates at first start."""
-    return [("ari.password", config.ari.password, "IVR_ARI_PASSWORD"),
-            ("ami.password", config.ami.password, "IVR_AMI_PASSWORD"),
-            *((f"agents[{i}].password", a.password, agent_password_variable(a.id)) for i, a in enumerate(config.agents)),
-            ("channels.sms.secret", config.channels.sms.secret, "IVR_CHANNELS_SMS_SECRET"),
-            *((f"supervisors[{i}].password", s.password, supervisor_password_variable(s.id))
-              for i, s in enumerate(config.supervisors))]
 
 
 def _binds(config: Config) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@ and `ivr recordings` (list, export, purge) straight from the store and the recor
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from acd import file_modes, qa_store
+from acd import qa_store
 from acd.store import Store
 
 from . import config as config_module
@@ -108,7 +107,7 @@ def recordings_list(ctx, **filters) -> None:
 @click.pass_context
 def export(ctx, directory: Path, **filters) -> None:
     """Copy the matching recordings into DIRECTORY, each with a JSON side-car of its metadata."""
-    file_modes.make_dirs(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     copied = skipped = 0
     for row in qa_store.recordings(_store(ctx), _where(**filters)):
         source = Path(row.file)
@@ -117,11 +116,10 @@ def export(ctx, directory: Path, **filters) -> None:
             skipped += 1
             continue
         shutil.copy2(source, directory / source.name)
-        os.chmod(directory / source.name, file_modes.PRIVATE_FILE)  # callers' voices: the exporter's alone
         meta = {key: getattr(row, key) for key in ("id", "interaction_id", "queue", "agent_id", "caller", "side",
                                                     "started_at", "duration_s", "size", "sha256", "pauses")}
         meta["file"] = source.name
-        file_modes.write_private(directory / f"{source.stem}.json", json.dumps(meta, indent=2) + "\n")
+        (directory / f"{source.stem}.json").write_text(json.dumps(meta, indent=2) + "\n")
         copied += 1
     click.echo(f"exported {copied} recording(s) to {directory}" + (f", skipped {skipped}" if skipped else ""))
 

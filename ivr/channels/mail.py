@@ -17,7 +17,7 @@ What is refused or dropped, each with one log line:
 - the same Message-ID twice (a retransmission): stored once. Mail without a Message-ID gets one
   from a hash of its bytes, so its retransmission is recognised too.
 
-Attachments are written under `attachments_dir/<hash of the Message-ID>/` (directories 0750, files 0600); the message keeps
+Attachments are written under `attachments_dir/<hash of the Message-ID>/`; the message keeps
 their file name, type, size and path.
 """
 from __future__ import annotations
@@ -35,7 +35,6 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
-from acd import file_modes
 from ivr import log
 from ivr.config import EmailChannelConfig
 from ivr.health import failed
@@ -123,12 +122,12 @@ class EmailChannel:
         if not found:
             return []
         folder = Path(self.config.attachments_dir) / hashlib.sha256(message_id.encode()).hexdigest()[:20]
-        file_modes.make_dirs(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         kept = []
         for number, (filename, content_type, data) in enumerate(found, start=1):
             safe = SAFE_NAME.sub("_", filename)[-100:].lstrip(".") or "attachment"
             path = folder / f"{number}-{safe}"
-            file_modes.write_private(path, data)
+            path.write_bytes(data)
             kept.append({"filename": filename[:200], "content_type": content_type, "bytes": len(data),
                          "path": str(path)})
         return kept

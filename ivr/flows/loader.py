@@ -264,16 +264,13 @@ def _sound_problem(name: str, flows_dir: Path, known_sounds: set[str] | None) ->
         return "flow.unplayable-sound", (f"sound file '{name}': Asterisk plays {', '.join(SOUND_FILE_EXTENSIONS)} "
                                          f"files (convert it, e.g. sox {name} -r 8000 -c 1 "
                                          f"{PurePosixPath(name).with_suffix('.wav')})")
-    relative = PurePosixPath(name)
-    leaves = relative.is_absolute() or ".." in relative.parts
     if is_sound_file(name):
-        if leaves:
+        relative = PurePosixPath(name)
+        if relative.is_absolute() or ".." in relative.parts:
             return "flow.bad-sound-path", f"sound file '{name}' must be a path inside the flows directory"
         if not (flows_dir / relative).is_file():
             return "flow.missing-sound", f"sound file '{name}' not found in {flows_dir}"
         return None
-    if leaves:  # Asterisk would play whatever file that names on its filesystem
-        return "flow.bad-sound-path", f"sound '{name}' must be a name inside Asterisk's sounds folder"
     if known_sounds is not None and name not in known_sounds:
         return "flow.unknown-sound", f"unknown sound '{name}'"
     return None

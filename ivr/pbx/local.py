@@ -37,9 +37,6 @@ def config_dir() -> Path:
 
 
 READY_MARK = ".ivr-root-ready"
-RECORDINGS_DIR_MODE = 0o750  # owned by asterisk; the controller (root) files what Asterisk wrote
-ASTERISK_UMASK = 0o027  # the files Asterisk writes (recordings, logs) are not readable by others
-
 # Directories Asterisk writes to: they must belong to the asterisk user inside the root.
 ASTERISK_DIRS = ["etc/asterisk", "var/lib/asterisk", "var/log/asterisk", "var/spool/asterisk",
                  "var/cache/asterisk", "run/asterisk"]
@@ -225,7 +222,6 @@ class LocalPbx:
         for host_dir in (self.config.media.prompts_dir, self.config.media.recordings_dir, self.config.flows.dir):
             Path(host_dir).mkdir(parents=True, exist_ok=True)
         os.chown(self.config.media.recordings_dir, uid, gid)  # Asterisk writes recordings there
-        os.chmod(self.config.media.recordings_dir, RECORDINGS_DIR_MODE)  # callers' voices: no one else reads them
         for rel, args in self.mounts():
             point = self.root / rel
             if str(point) not in mounted:
@@ -248,7 +244,6 @@ class LocalPbx:
         proc = subprocess.run(
             ["chroot", str(self.root), "/usr/sbin/asterisk", "-U", "asterisk", "-G", "asterisk"],
             capture_output=True, text=True, preexec_fn=raise_limits, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-            umask=ASTERISK_UMASK,
         )
         if proc.returncode:
             raise PbxError(f"Asterisk failed to start: {(proc.stderr or proc.stdout).strip()[:300]}")

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from acd import file_modes, qa_store
+from acd import qa_store
 from acd.errors import AcdConfigError
 from ivr import log
 from ivr.errors import AriError, FlowError, RecordingRefused
@@ -289,8 +289,7 @@ def _move_and_measure(source: Path, target: Path) -> tuple[float, int, str]:
         duration = wav.getnframes() / wav.getframerate()
     if duration <= 0:
         raise EOFError("the file holds no audio")
-    file_modes.make_dirs(target.parent)  # YYYY/MM/DD: 0750, whatever the umask
+    target.parent.mkdir(parents=True, exist_ok=True)
     source.replace(target)
-    file_modes.restrict(target, file_modes.SHARED_FILE)  # Asterisk wrote it with its own umask
     data = target.read_bytes()
     return round(duration, 2), len(data), hashlib.sha256(data).hexdigest()
